@@ -19,6 +19,7 @@ export const RunRecordSchema = z.object({
   question: z.string(),
   route: RouteSchema.nullable(),
   routeConfidence: z.number().nullable(),
+  routerSource: z.enum(["classifier", "model", "classifier_fallback"]).nullable().default(null),
   routesRun: z.array(RouteSchema),
   answer: z.string(),
   citations: z.array(CitationSchema),

@@ -75,6 +75,8 @@ export const AskResultSchema = z.object({
   /** The route the router chose; null for the baseline, which does not route. */
   route: RouteSchema.nullable(),
   routeConfidence: z.number().min(0).max(1).nullable(),
+  /** Who decided the route: the local classifier, the model router, or the classifier after the model failed. */
+  routerSource: z.enum(["classifier", "model", "classifier_fallback"]).nullable(),
   /** Every specialist that ran: two on a low-confidence fan-out, plus `general` after a fallback. */
   routesRun: z.array(RouteSchema),
   citations: z.array(CitationSchema),
