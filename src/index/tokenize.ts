@@ -21,7 +21,19 @@ export function isStopword(token: string): boolean {
   return STOPWORDS.has(token);
 }
 
+const splitCache = new Map<string, string[]>();
+
 function splitIdentifier(identifier: string): string[] {
+  let parts = splitCache.get(identifier);
+  if (parts === undefined) {
+    if (splitCache.size > 200_000) splitCache.clear(); // bounds memory on huge vocabularies
+    parts = splitIdentifierUncached(identifier);
+    splitCache.set(identifier, parts);
+  }
+  return parts;
+}
+
+function splitIdentifierUncached(identifier: string): string[] {
   return identifier
     .replace(CAMEL_BOUNDARY, (_m, a, b, c, d) => (a ? `${a} ${b}` : `${c} ${d}`))
     .split(/[_$\s]+/)

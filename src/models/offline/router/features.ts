@@ -1,0 +1,245 @@
+/**
+ * Feature extraction for the offline route classifier.
+ *
+ * Two blocks of sparse features:
+ * - lexical: word unigrams and bigrams from the shared code-aware tokenizer, so identifiers such as
+ *   `parseRetryPolicy` contribute both whole and in parts;
+ * - engineered: signals a bag of words cannot see well — stack-trace frames per language, error codes,
+ *   log lines, file paths and extensions, question forms, code fences and the shape of the text.
+ *
+ * The lexical block is L2-normalized so a 60-line stack trace does not outweigh a one-line question
+ * just by having more words; engineered features are capped indicators (or small log counts) so
+ * their weight is comparable across texts. Bump FEATURE_VERSION whenever the output changes, so a
+ * model trained on old features is rejected instead of silently misrouting.
+ */
+import { isStopword, tokenizeCode } from "../../../index/tokenize.js";
+
+export const FEATURE_VERSION = 1;
+
+/** Sparse feature vector: feature name -> value. */
+export type FeatureVector = Map<string, number>;
+
+interface PatternFeature {
+  name: string;
+  pattern: RegExp;
+}
+
+/** Stack-trace frame shapes, one family per language; each also feeds `trace:any`. */
+const TRACE_PATTERNS: readonly PatternFeature[] = [
+  // JS/TS: "at foo (src/x.ts:12:5)", "at src/x.js:12:5", "at async run (node:internal/...:1:2)"
+  { name: "trace:js", pattern: /\bat (?:async )?(?:[\w$.<>[\]]+ )?\(?(?:file:\/\/|node:)?[\w@./\\:-]+\.(?:[cm]?[jt]sx?|vue|svelte)?:\d+:\d+\)?/g },
+  { name: "trace:js", pattern: /\bat (?:async )?[\w$.<>]+ \((?:node:)?internal\/[\w/.]+:\d+:\d+\)/g },
+  // Python: 'File "app/x.py", line 3, in f' and the traceback header
+  { name: "trace:py", pattern: /File "[^"\n]+", line \d+/g },
+  { name: "trace:py", pattern: /Traceback \(most recent call last\)/g },
+  // Go: goroutine headers, "+0x" frame offsets, "panic:" lines
+  { name: "trace:go", pattern: /goroutine \d+ \[[\w ,]+\]/g },
+  { name: "trace:go", pattern: /\.go:\d+ \+0x[0-9a-f]+/g },
+  { name: "trace:go", pattern: /^panic: /gm },
+  // JVM: "at com.x.Y.method(Y.java:42)", "Exception in thread", "Caused by:", "... 12 more"
+  { name: "trace:java", pattern: /\bat [\w$.]+\.[\w$<>]+\((?:[\w$]+\.(?:java|kt|scala|groovy|clj):\d+|Native Method|Unknown Source)\)/g },
+  { name: "trace:java", pattern: /Exception in thread "[^"]*"/g },
+  { name: "trace:java", pattern: /^\s*Caused by: [\w.$]+/gm },
+  { name: "trace:java", pattern: /^\s*\.\.\. \d+ more\b/gm },
+  // Rust: panics, backtrace frames, compiler diagnostics
+  { name: "trace:rust", pattern: /thread '[^'\n]*' panicked at/g },
+  { name: "trace:rust", pattern: /^\s*\d+: [\w<>]+(?:::[\w<>{}]+)+/gm },
+  { name: "trace:rust", pattern: /\bat [\w./-]+\.rs:\d+(?::\d+)?/g },
+  { name: "trace:rust", pattern: /error\[E\d{4}\]/g },
+  // Ruby: "app/x.rb:12:in `method'" / "x.rb:12:in 'method'"
+  { name: "trace:ruby", pattern: /[\w/.-]+\.rb:\d+:in [`'][^'`\n]+'/g },
+  // .NET: "at Ns.Type.Method() in /src/File.cs:line 42"
+  { name: "trace:dotnet", pattern: /\bat [\w.`<>]+\([^)\n]*\) in [^\n]+:line \d+/g },
+  // Native: gdb/backtrace frames and crash lines
+  { name: "trace:native", pattern: /^#\d+\s+0x[0-9a-f]+ in /gm },
+  { name: "trace:native", pattern: /Segmentation fault|core dumped|SIGSEGV|SIGABRT|stack overflow/gi },
+  // PHP
+  { name: "trace:php", pattern: /PHP (?:Fatal|Warning|Parse) error|^#\d+ \/[\w/.-]+\.php\(\d+\)/gm },
+];
+
+const ERRNO_CODES =
+  /\bE(?:CONNREFUSED|CONNRESET|CONNABORTED|ADDRINUSE|ADDRNOTAVAIL|NOENT|ACCES|PERM|TIMEDOUT|PIPE|MFILE|NFILE|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH|EXIST|ISDIR|NOTDIR|NOSPC|INVAL|AGAIN|BADF|NOMEM|NOTEMPTY|PROTO|CANCELED|BUSY|ROFS|XDEV|LOOP)\b/g;
+
+const ERROR_PATTERNS: readonly PatternFeature[] = [
+  { name: "err:errno", pattern: ERRNO_CODES },
+  { name: "err:e_code", pattern: /\bE_[A-Z][A-Z0-9_]{2,}\b/g },
+  { name: "err:err_code", pattern: /\bERR_[A-Z][A-Z0-9_]{2,}\b/g },
+  // Generic errno-looking token; env vars such as ENABLE_X are excluded by requiring no underscore.
+  { name: "err:e_upper", pattern: /\bE(?!RROR|XPORT|NV\b|OF\b|NABLE|NDPOINT|MAIL)[A-Z]{3,}\b/g },
+  { name: "err:named", pattern: /\b[A-Z][\w$]*(?:Error|Exception|Panic|Fault)\b/g },
+  { name: "err:named_colon", pattern: /\b[\w$.]*(?:Error|Exception|error|exception):\s/g },
+  { name: "err:http_status", pattern: /\b(?:HTTP\/?\d?(?:\.\d)?|status(?: code)?|returns?|returned|got(?: an?)?|getting(?: an?)?|with)\s*:?\s*[45]\d\d\b/gi },
+  { name: "err:http_status", pattern: /\b[45]\d\d (?:Bad Request|Unauthorized|Forbidden|Not Found|Method Not Allowed|Conflict|Gone|Payload Too Large|Unprocessable Entity|Too Many Requests|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout)\b/gi },
+  { name: "err:db_code", pattern: /\bORA-\d{5}\b|\bSQLSTATE\b|\bERROR \d{4} \(\w+\)|\bpq: |\bSQLITE_[A-Z]+\b|\bduplicate key value\b|\bdeadlock detected\b/g },
+  { name: "err:compiler", pattern: /\berror TS\d{4}\b|\berror\[E\d{4}\]|\berror: |\bcannot find symbol\b|\bundefined reference to\b|\bSyntaxError\b/g },
+  { name: "err:exit", pattern: /\bexit(?:ed)? (?:code|status|with code) -?\d+\b|\bexit status \d+|\bkilled\b|\bOOMKilled\b|\bCrashLoopBackOff\b|\bImagePullBackOff\b/gi },
+  { name: "err:quoted_message", pattern: /["'`][^"'`\n]{0,80}(?:failed|error|invalid|denied|refused|timed? ?out|not found|unexpected|cannot|can't|unable|undefined|null)[^"'`\n]{0,80}["'`]/gi },
+  { name: "test:failure", pattern: /\bFAIL(?:ED)?\b|--- FAIL:|\b\d+ (?:failed|failing)\b|AssertionError|Expected:|Received:|expected .{1,60} to (?:equal|be|have|contain)|assert(?:ion)? failed/g },
+];
+
+const LOG_PATTERNS: readonly PatternFeature[] = [
+  { name: "log:timestamp", pattern: /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}/g },
+  { name: "log:timestamp", pattern: /\[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}|\b\d{2}:\d{2}:\d{2}[.,]\d{3}\b/g },
+  { name: "log:level", pattern: /\b(?:ERROR|WARN|WARNING|FATAL|CRITICAL|PANIC|SEVERE)\b|\blevel=(?:error|warn|fatal)\b|"level":\s*"(?:error|warn|fatal)"/g },
+  { name: "log:json_line", pattern: /^\s*\{"[\w.]+":/gm },
+];
+
+const SOURCE_EXTENSIONS = new Set([
+  "ts", "tsx", "js", "jsx", "mjs", "cjs", "py", "go", "java", "kt", "rb", "rs", "c", "h", "cc", "cpp", "hpp",
+  "cs", "php", "swift", "scala", "ex", "exs", "erl", "hs", "ml", "lua", "dart", "vue", "svelte", "sql", "sh", "proto",
+]);
+const DOC_EXTENSIONS = new Set(["md", "mdx", "rst", "adoc", "txt"]);
+const CONFIG_EXTENSIONS = new Set([
+  "yaml", "yml", "json", "toml", "ini", "env", "cfg", "conf", "xml", "gradle", "tf", "tfvars", "hcl", "lock", "properties",
+]);
+const FILE_WITH_EXTENSION = /\b[\w@-]+\.([a-z]{1,10})\b(?![\w(])/gi;
+const PATH = /(?:^|[\s`'"(])(?:\.{0,2}\/)?(?:[\w@.-]+\/)+[\w@.-]+/g;
+
+/** Question forms, matched on the lowercased text. */
+const QUESTION_FORMS: readonly PatternFeature[] = [
+  { name: "q:where_is", pattern: /\bwhere(?:'s| is| are| do| does| did| can i find| in the code)\b/g },
+  { name: "q:defined", pattern: /\b(?:defined|declared|implemented|implementation|instantiated|registered|wired up|called from|invoked)\b/g },
+  { name: "q:how_do_i", pattern: /\bhow (?:do|can|should|would|could|might) (?:i|we|you|one)\b|\bhow to\b|\bwhat(?:'s| is) the (?:right|correct|recommended|best) way to\b/g },
+  { name: "q:how_does", pattern: /\bhow (?:does|do|is|are) (?:the|this|that|it|[a-z_]+\(\)|`)/g },
+  { name: "q:what_does_do", pattern: /\bwhat (?:does|do|exactly does)\b[^?.\n]{1,80}\bdo\b/g },
+  { name: "q:why", pattern: /\bwhy (?:does|do|is|are|am|did|would|can't|cannot|won't|isn't|doesn't|does't)\b|\bwhy\b/g },
+  { name: "q:what_is_repo", pattern: /\bwhat(?:'s| is| does) (?:this|the|that) (?:repo|repository|project|codebase|code base|library|lib|app|application|tool|service|package|crate|gem|module|framework|thing)\b/g },
+  { name: "q:overview", pattern: /\b(?:overview|high[- ]level|big picture|bird'?s[- ]eye|summar(?:y|ize|ise)|tech(?:nology)? stack|built with|written in|(?:folder|directory|project|repo) (?:layout|structure)|main components|in a nutshell|tl;?dr)\b/g },
+  { name: "q:problem", pattern: /\b(?:i(?:'m| am)? (?:get|getting|keep getting|see|seeing|hit|hitting|got)|keeps? (?:failing|crashing|timing out|restarting|returning)|throws?|thrown|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken|breaks|(?:does ?n'?t|doesnt|won'?t|isn'?t|is not|not) (?:work|start|load|compile|build|connect|run)|stopped working|hangs?|stuck|panic(?:s|ked)?|error|exception|bug|regression|flaky)\b/g },
+  { name: "q:fix", pattern: /\b(?:how (?:do|can) (?:i|we) fix|how to fix|fix (?:this|it)|work ?around|resolve this|get rid of|any idea)\b/g },
+  { name: "q:docs_ref", pattern: /\b(?:readme|docs?|documentation|documented|guide|manual|wiki|changelog|release notes|contributing|faq|tutorial|quick ?start|getting started|reference|examples?|runbook|how-?to)\b/g },
+  // Project process lives in documentation: releases, versioning, conventions, upgrades.
+  { name: "q:process", pattern: /\b(?:releases?|release process|versioning|semver|conventions?|contribut(?:e|ing|or|ors)|code of conduct|pull requests?|prs?|codeowners|cla|roadmap|deprecat(?:ed|ion)|breaking changes?|what'?s new|upgrad(?:e|ing)|migration guide|policy)\b/g },
+  // "How do I <verb>": using or operating the thing, not reading its code.
+  { name: "q:usage", pattern: /\bhow (?:do|can|should|would) (?:i|we|you) (?:use|call|configure|set|enable|disable|turn|install|run|deploy|add|pass|connect|upgrade|build|create|start|point|change|get|generate|rotate|scale|enable|opt|register|write|reproduce|launch|download|flash|publish)\b/g },
+  // What the project is made of: its stack, not one piece of its code.
+  { name: "q:uses", pattern: /\b(?:does (?:it|this|the (?:project|app|repo|codebase|system|service)) use|is (?:it|this) (?:written|built)|(?:written|built) (?:in|with|on)|which (?:db|database|databases|framework|frameworks|language|languages|orm|librar(?:y|ies)|cloud|stack|runtime|engine)|what (?:db|database|framework|frameworks|language|languages|stack|tech|technolog(?:y|ies)))\b/g },
+  { name: "q:setup", pattern: /\b(?:install(?:ation|ing)?|set ?up|setting up|configur(?:e|ation|ing)|deploy(?:ing|ment)?|env(?:ironment)? var(?:iable)?s?|upgrade|migrat(?:e|ion) (?:guide|from|to))\b/g },
+  { name: "q:this_repo", pattern: /\b(?:this|the) (?:repo|repository|project|codebase|code base)\b/g },
+  // Asking for a specific piece of code rather than for a behaviour or a document.
+  { name: "q:which_code", pattern: /\b(?:which|what|the) (?:function|fn|method|class|file|module|component|struct|hook|handler|package|script|test|interface|trait|decorator|middleware|provider|bean|controller|view|goroutine|pass|macro|type|enum|constant|regex|query|code|code path|branch|call site)s?\b/g },
+  { name: "q:which_code", pattern: /\b(?:call(?:s|ed|ing)?|caller|call sites?|imports?|invok(?:e|es|ed)|returns?|under the hood|internally|code path|in the code)\b/g },
+  // Settings, flags and supported versions are what documentation is for.
+  { name: "q:settings", pattern: /\b(?:options?|settings?|flags?|env(?:ironment)? var(?:iable)?s?|parameters?|config(?:uration)? (?:keys?|values?|file)|values? (?:for|in)|defaults?|recommended|supported|requirements?|minimum|required version|compatib(?:le|ility))\b/g },
+  // "Not broken, just reading" turns error vocabulary back into a code question.
+  { name: "q:no_problem", pattern: /\b(?:not (?:getting|seeing|hitting) (?:an? |any )?(?:error|problem|issue)s?|nothing(?:'s| is) broken|not hitting it|just (?:reading|curious|want to understand|trying to understand)|i want to (?:understand|read|see|know))\b/g },
+  // Symptoms described in words: something happens that should not, or not the way it should.
+  { name: "q:symptom", pattern: /\b(?:instead of|even though|but (?:it|i|the|only|still)|only (?:when|for|in|on|after)|every (?:time|\d+)|wrong|stale|twice|duplicated?|never|always|slow(?:er)?|leak(?:s|ing)?|off by|garbage|blank|empty|silently|suddenly|since (?:the|we|i|yesterday|this)|after (?:upgrading|the upgrade|bumping|pulling|deploy(?:ing)?|migrating|installing|i (?:added|changed|enabled)))\b/g },
+  // Shape of the whole: layout, parts, how they relate.
+  { name: "q:structure", pattern: /\b(?:organi[sz]ed|organi[sz]ation|structured?|layout|laid out|split|divided|directories|folders?|top[- ]level|components|pieces|parts|moving parts|packages|services|monorepo|workspace|fit together|relate[ds]?|relationship)\b/g },
+];
+
+function addFeature(features: FeatureVector, name: string, value: number): void {
+  features.set(name, (features.get(name) ?? 0) + value);
+}
+
+function countMatches(text: string, pattern: RegExp): number {
+  pattern.lastIndex = 0;
+  let count = 0;
+  while (pattern.exec(text) !== null) {
+    count += 1;
+    if (count >= 50) break; // enough to saturate the log count; keeps huge pastes cheap
+  }
+  pattern.lastIndex = 0;
+  return count;
+}
+
+/** Indicator plus a damped count: "one frame" and "forty frames" differ, but not forty-fold. */
+function countToValue(count: number): number {
+  return 1 + Math.log2(count) * 0.25;
+}
+
+/** Numbers and hex addresses carry no routing meaning as vocabulary; keep only their shape. */
+function normalizeToken(token: string): string {
+  if (/^0x[0-9a-f]+$/.test(token)) return "<hex>";
+  if (/^\d+$/.test(token)) return "<num>";
+  if (/^[0-9a-f]{12,}$/.test(token)) return "<hash>";
+  return token;
+}
+
+function addLexicalFeatures(text: string, features: FeatureVector): void {
+  const tokens = tokenizeCode(text).map(normalizeToken);
+  const lexical = new Set<string>();
+  for (let i = 0; i < tokens.length; i += 1) {
+    const token = tokens[i]!;
+    if (token.length > 40) continue; // long compound paths/URLs are unique noise
+    if (process.env.UNISTOP !== "1" || !isStopword(token)) lexical.add(`w:${token}`);
+    const next = tokens[i + 1];
+    if (process.env.NOBI !== "1" && next !== undefined && next.length <= 40) lexical.add(`b:${token} ${next}`);
+  }
+  if (lexical.size === 0) return;
+  const mode = process.env.LEXMODE ?? "sqrt";
+  const scale = mode === "sqrt" ? 1 / Math.sqrt(lexical.size) : mode === "one" ? 1 : mode === "half" ? 0.5 : 1 / Math.sqrt(Math.sqrt(lexical.size));
+  for (const name of lexical) features.set(name, scale);
+}
+
+function addPatternFeatures(text: string, patterns: readonly PatternFeature[], features: FeatureVector): number {
+  const counts = new Map<string, number>();
+  for (const { name, pattern } of patterns) {
+    const count = countMatches(text, pattern);
+    if (count > 0) counts.set(name, (counts.get(name) ?? 0) + count);
+  }
+  let total = 0;
+  for (const [name, count] of counts) {
+    features.set(name, countToValue(count));
+    total += count;
+  }
+  return total;
+}
+
+function addPathFeatures(text: string, features: FeatureVector): void {
+  const kinds = new Set<string>();
+  for (const match of text.matchAll(FILE_WITH_EXTENSION)) {
+    const extension = match[1]!.toLowerCase();
+    if (SOURCE_EXTENSIONS.has(extension)) kinds.add("source");
+    else if (DOC_EXTENSIONS.has(extension)) kinds.add("doc");
+    else if (CONFIG_EXTENSIONS.has(extension)) kinds.add("config");
+    else continue;
+    features.set(`ext:${extension}`, 1);
+  }
+  for (const kind of kinds) features.set(`file:${kind}`, 1);
+  const paths = countMatches(text, PATH);
+  if (paths > 0) features.set("file:path", countToValue(paths));
+  if (/\b(?:README|CHANGELOG|CONTRIBUTING|INSTALL|UPGRADING|MIGRATION|SECURITY)\b/.test(text)) features.set("file:doc_named", 1);
+  if (/\b(?:Dockerfile|Makefile|docker-compose|package\.json|go\.mod|Cargo\.toml|pyproject\.toml|requirements\.txt|Gemfile|pom\.xml|build\.gradle)\b/.test(text)) {
+    features.set("file:manifest", 1);
+  }
+}
+
+function addShapeFeatures(text: string, features: FeatureVector): void {
+  const lines = text.split("\n").filter((line) => line.trim().length > 0);
+  const lineCount = lines.length;
+  features.set(lineCount <= 1 ? "shape:lines_1" : lineCount <= 3 ? "shape:lines_2_3" : lineCount <= 9 ? "shape:lines_4_9" : "shape:lines_10_plus", 1);
+  const chars = text.length;
+  features.set(chars < 40 ? "shape:chars_lt40" : chars < 100 ? "shape:chars_lt100" : chars < 250 ? "shape:chars_lt250" : "shape:chars_250_plus", 1);
+  if (text.includes("```")) features.set("shape:fence", 1);
+  if (/`[^`\n]+`/.test(text.replace(/```[\s\S]*?```/g, ""))) features.set("shape:inline_code", 1);
+  const indented = lines.filter((line) => /^\s{2,}\S/.test(line)).length;
+  if (lineCount >= 3 && indented / lineCount >= 0.3) features.set("shape:indented_block", 1);
+  if (/\?\s*$/.test(text.trim())) features.set("shape:ends_question", 1);
+  if (/[{};]\s*$/m.test(text) && lineCount >= 2) features.set("shape:code_lines", 1);
+  if (/^\s*\$ |^\s*> \S/m.test(text)) features.set("shape:shell_prompt", 1);
+}
+
+/** Every feature the classifier sees for one text. Pure and deterministic. */
+export function extractFeatures(text: string): FeatureVector {
+  const features: FeatureVector = new Map();
+  addLexicalFeatures(text, features);
+
+  const traceSignals = addPatternFeatures(text, TRACE_PATTERNS, features);
+  if (traceSignals > 0) features.set("trace:any", countToValue(traceSignals));
+  const errorSignals = addPatternFeatures(text, ERROR_PATTERNS, features);
+  if (errorSignals > 0) features.set("err:any", countToValue(errorSignals));
+  const logSignals = addPatternFeatures(text, LOG_PATTERNS, features);
+  if (logSignals > 0) features.set("log:any", countToValue(logSignals));
+
+  addPathFeatures(text, features);
+  addPatternFeatures(text.toLowerCase(), QUESTION_FORMS, features);
+  addShapeFeatures(text, features);
+  return features;
+}
+
+/** Names of engineered (non-lexical) features that are always kept in the vocabulary. */
+export function isEngineeredFeature(name: string): boolean {
+  return !name.startsWith("w:") && !name.startsWith("b:");
+}
