@@ -44,7 +44,7 @@ function parseInteger(value: string): number {
   return number;
 }
 
-function parsePositiveNumber(value: string): number {
+function parseNonNegativeNumber(value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number < 0) throw new InvalidArgumentError("must be a non-negative number");
   return number;
@@ -132,8 +132,8 @@ function main(argv: readonly string[]): number {
     .option("--from-runlog <path>", "harness run log (JSONL); its model-router decisions become extra examples (repeatable)", collect, [])
     .option("--out <path>", "where to write the trained model", DEFAULT_ROUTE_MODEL_PATH)
     .option("--holdout <fraction>", "share of each route held out for evaluation (0 skips evaluation)", parseFraction, 0.2)
-    .option("--seed <n>", "seed for the held-out split", parseInteger, DEFAULT_ROUTER_TRAINING.seed)
-    .option("--l2 <lambda>", "L2 regularization strength", parsePositiveNumber, DEFAULT_ROUTER_TRAINING.l2)
+    .option("--seed <n>", "seed for the held-out split (training itself is deterministic full-batch)", parseInteger, DEFAULT_ROUTER_TRAINING.seed)
+    .option("--l2 <lambda>", "L2 regularization strength", parseNonNegativeNumber, DEFAULT_ROUTER_TRAINING.l2)
     .option("--iterations <n>", "full-batch AdaGrad iterations", parsePositiveInteger, DEFAULT_ROUTER_TRAINING.iterations)
     .exitOverride();
   try {
@@ -162,15 +162,17 @@ function main(argv: readonly string[]): number {
   if (options.holdout > 0) {
     const { train, heldOut } = stratifiedSplit(examples, options.holdout, options.seed);
     console.log(`\nsplit (seed ${options.seed}): ${train.length} train (${routeCounts(train)}), ${heldOut.length} held out (${routeCounts(heldOut)})`);
+    if (heldOut.length === 0) {
+      console.error("the held-out split is empty (too few examples for this --holdout); use more data or --holdout 0");
+      return 1;
+    }
     const classifier = classifierFromModelFile(trainRouteModel({ examples: train, config, heldOutAccuracy: null }));
     const evaluation = evaluateClassifier(classifier, heldOut);
     heldOutAccuracy = evaluation.accuracy;
     console.log(formatEvaluation(evaluation));
     const texts = heldOut.map((example) => example.text);
-    if (texts.length > 0) {
-      const iterations = Math.max(1, Math.ceil(MIN_LATENCY_SAMPLES / texts.length));
-      console.log(`\n${formatLatency(measureLatency(classifier, texts, iterations))}`);
-    }
+    const iterations = Math.max(1, Math.ceil(MIN_LATENCY_SAMPLES / texts.length));
+    console.log(`\n${formatLatency(measureLatency(classifier, texts, iterations))}`);
   }
 
   const model = trainRouteModel({ examples, config, heldOutAccuracy });

@@ -2,7 +2,8 @@
  * The on-disk form of the route classifier, validated with zod on load so a hand-edited, truncated or
  * stale model file fails loudly with the reason instead of routing every question to one place.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { z } from "zod";
 import { ROUTES, RouteSchema } from "../../../contract.js";
 import { FEATURE_VERSION } from "./features.js";
@@ -90,6 +91,7 @@ export function writeRouteModelFile(modelPath: string, file: RouteModelFile): vo
   const { weights: _weights, ...header } = file;
   const headerJson = JSON.stringify(header, null, 2);
   const text = `${headerJson.slice(0, -2)},\n  "weights": {\n${rows.join(",\n")}\n  }\n}\n`;
+  mkdirSync(dirname(modelPath), { recursive: true });
   writeFileSync(modelPath, text);
 }
 

@@ -1,0 +1,310 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROUTES, type Route } from "../src/contract.js";
+import { extractFeatures, loadRouteClassifier, RouteModelFileError, type RouteClassifier } from "../src/models/offline/router/index.js";
+import { RouteModelFileSchema } from "../src/models/offline/router/model-file.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const CLI = join(ROOT, "src/models/offline/train-router.ts");
+const DATASET = join(ROOT, "harness/datasets/routing.jsonl");
+
+/** Engineered feature names present in a text (lexical w:/b: features left out). */
+function signals(text: string): string[] {
+  return [...extractFeatures(text).keys()].filter((name) => !name.startsWith("w:") && !name.startsWith("b:"));
+}
+
+function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+let workDir: string;
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), "router-test-"));
+});
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe("feature extraction", () => {
+  const traces: Array<[string, string]> = [
+    [
+      "trace:js",
+      "TypeError: Cannot read properties of null (reading 'map')\n    at renderList (src/components/List.tsx:14:22)\n    at Server.emit [as _emit] (node:events:519:28)",
+    ],
+    ["trace:py", 'Traceback (most recent call last):\n  File "/srv/shop/cart.py", line 40, in add_item\n    price = catalog[sku]\nKeyError: \'SKU-991\''],
+    ["trace:go", "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 12 [running]:\nmain.pick(...)\n\t/app/pick.go:18 +0x1c"],
+    ["trace:java", 'Exception in thread "main" java.lang.IllegalArgumentException: bad id\n\tat com.shop.Ids.parse(Ids.java:12)\n\t... 4 more'],
+    ["trace:rust", "thread 'main' panicked at src/bin/cli.rs:22:9:\nno config found\nstack backtrace:\n   0: rust_begin_unwind\n   1: shop::cli::run"],
+    ["trace:ruby", "undefined method `total' for nil:NilClass (NoMethodError)\napp/models/cart.rb:9:in `checkout'\napp/controllers/carts_controller.rb:31:in `update'"],
+  ];
+
+  it.each(traces)("recognizes %s frames", (feature, text) => {
+    const found = signals(text);
+    expect(found).toContain(feature);
+    expect(found).toContain("trace:any");
+    // each language's frames are told apart, not lumped together
+    const otherLanguages = traces.map(([name]) => name).filter((name) => name !== feature);
+    expect(found.filter((name) => otherLanguages.includes(name))).toEqual([]);
+  });
+
+  it.each([
+    ["err:errno", "connect ECONNREFUSED 127.0.0.1:5432"],
+    ["err:e_code", "the job failed with E_QUOTA_EXCEEDED again"],
+    ["err:err_code", "TypeError [ERR_INVALID_ARG_TYPE]: The path argument must be a string"],
+    ["err:http_status", "the gateway returned HTTP 502 for every upload"],
+    ["err:http_status", "we get 429 Too Many Requests from the partner"],
+    ["err:db_code", "java.sql.SQLSyntaxErrorException: ORA-00942: table or view does not exist"],
+    ["err:named", "it throws a ValidationException when the form is empty"],
+    ["err:exit", "the pod is OOMKilled and restarts in CrashLoopBackOff"],
+  ])("recognizes error code %s in %j", (feature, text) => {
+    expect(signals(text)).toContain(feature);
+  });
+
+  it("recognizes log lines by timestamp and level", () => {
+    const found = signals("2024-07-01T10:00:00Z ERROR payment failed\n2024-07-01T10:00:01Z WARN retrying payment");
+    expect(found).toEqual(expect.arrayContaining(["log:timestamp", "log:level", "log:any"]));
+  });
+
+  it("does not mistake identifiers and env vars for errors or traces", () => {
+    const found = signals("Where is parseRetryPolicy defined, and does it read ENABLE_METRICS or `DEFAULT_TIMEOUT_MS`?");
+    expect(found.filter((name) => /^(?:trace|err|log):/.test(name))).toEqual([]);
+    expect(found).toEqual(expect.arrayContaining(["q:where_is", "q:defined"]));
+  });
+
+  it("marks question forms, code fences, file extensions and line counts", () => {
+    expect(signals("How do I install the CLI on Windows?")).toContain("q:how_do_i");
+    expect(signals("What is this repo and what is it written in?")).toEqual(expect.arrayContaining(["q:what_is_repo", "q:overview"]));
+    const fenced = signals("What does this do?\n```ts\nexport const x = 1;\n```\nIt lives in src/util/x.ts");
+    expect(fenced).toEqual(expect.arrayContaining(["shape:fence", "ext:ts", "file:source", "file:path", "shape:lines_4_9"]));
+    expect(signals("why")).toContain("shape:lines_1");
+  });
+
+  it("splits identifiers with the shared tokenizer", () => {
+    const features = extractFeatures("what calls parseRetryPolicy");
+    expect(features.has("w:parseretrypolicy")).toBe(true);
+    expect(features.has("w:retry")).toBe(true);
+    expect(features.has("b:calls parseretrypolicy")).toBe(true);
+  });
+});
+
+describe("shipped route classifier", () => {
+  let classifier: RouteClassifier;
+  beforeAll(() => {
+    classifier = loadRouteClassifier();
+  });
+
+  // Fresh phrasings, deliberately absent from the training dataset (checked below).
+  const clearExamples: Array<[Route, string]> = [
+    ["code", "Where is the function that builds the invoice PDF defined?"],
+    ["code", "What does `slugify()` in src/text/slug.ts do with unicode characters?"],
+    ["code", "Which class calls `PaymentGateway.capture` after checkout completes?"],
+    ["docs", "How do I configure the SMTP host and port for outgoing mail?"],
+    ["docs", "What environment variables must be set before running the installer?"],
+    ["docs", "How do I deploy the service to Heroku according to the docs?"],
+    ["debug", 'Traceback (most recent call last):\n  File "/srv/shop/cart.py", line 40, in add_item\n    price = catalog[sku]\nKeyError: \'SKU-991\''],
+    ["debug", "panic: runtime error: index out of range [3] with length 3\n\ngoroutine 12 [running]:\nmain.pick(...)\n\t/app/pick.go:18 +0x1c"],
+    ["debug", "I'm getting ECONNREFUSED when the worker connects to Redis, how do I fix it?"],
+    ["general", "What is this repository about and which languages does it use?"],
+    ["general", "Give me a high-level overview of how the project is organized."],
+    ["general", "What's the tech stack of this codebase?"],
+  ];
+
+  it("test phrasings are not in the training dataset", () => {
+    const dataset = new Set(
+      readFileSync(DATASET, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { text: string }).text.trim().toLowerCase()),
+    );
+    for (const [, text] of clearExamples) expect(dataset.has(text.trim().toLowerCase())).toBe(false);
+  });
+
+  it.each(clearExamples)("routes a clear %s question", (route, text) => {
+    const scores = classifier.classify(text);
+    expect(scores.route).toBe(route);
+    expect(scores.confidence).toBeGreaterThan(0.5);
+  });
+
+  it("returns a ranked distribution over all four routes", () => {
+    for (const [, text] of clearExamples) {
+      const scores = classifier.classify(text);
+      const total = scores.ranked.reduce((sum, entry) => sum + entry.probability, 0);
+      expect(total).toBeCloseTo(1, 9);
+      expect(new Set(scores.ranked.map((entry) => entry.route))).toEqual(new Set(ROUTES));
+      for (let i = 1; i < scores.ranked.length; i += 1) {
+        expect(scores.ranked[i - 1]!.probability).toBeGreaterThanOrEqual(scores.ranked[i]!.probability);
+      }
+      expect(scores.route).toBe(scores.ranked[0]!.route);
+      expect(scores.confidence).toBe(scores.ranked[0]!.probability);
+    }
+  });
+
+  it("gives a valid distribution for empty and huge inputs", () => {
+    const huge = "    at handler (src/api/handler.ts:12:5)\n".repeat(5_000);
+    for (const text of ["", "   ", huge]) {
+      const scores = classifier.classify(text);
+      expect(scores.ranked.reduce((sum, entry) => sum + entry.probability, 0)).toBeCloseTo(1, 9);
+    }
+    expect(classifier.classify(huge).route).toBe("debug");
+  });
+
+  it("stays fast on adversarial pastes (no catastrophic regex backtracking)", () => {
+    // Each of these took 10-20 s with unanchored `[\w.]*` style patterns; linear patterns take a few ms.
+    const adversarial = ["a".repeat(100_000) + " at " + "b/".repeat(20_000), "at " + "a.".repeat(30_000) + "x", "`" + "x ".repeat(50_000)];
+    for (const text of adversarial) {
+      const start = performance.now();
+      classifier.classify(text);
+      expect(performance.now() - start).toBeLessThan(500);
+    }
+  });
+
+  it("is small and records how it was trained", () => {
+    const path = join(ROOT, "src/models/offline/router/model.json");
+    const file = RouteModelFileSchema.parse(JSON.parse(readFileSync(path, "utf8")));
+    expect(readFileSync(path).byteLength).toBeLessThan(2 * 1024 * 1024);
+    expect(file.training.examples).toBeGreaterThanOrEqual(700);
+    expect(file.training.heldOutAccuracy).not.toBeNull();
+  });
+});
+
+describe("model file validation", () => {
+  it("reports a missing model file with its path", () => {
+    const path = join(workDir, "does-not-exist.json");
+    expect(() => loadRouteClassifier(path)).toThrow(RouteModelFileError);
+    expect(() => loadRouteClassifier(path)).toThrow(/does-not-exist\.json.*file not found/);
+  });
+
+  it("reports a model file that is not JSON", () => {
+    const path = join(workDir, "truncated.json");
+    writeFileSync(path, '{"format": "repo-qa/route-classifier", "weights": {');
+    expect(() => loadRouteClassifier(path)).toThrow(/truncated\.json is unusable: not valid JSON/);
+  });
+
+  it("reports a model file whose weights have the wrong shape", () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, "src/models/offline/router/model.json"), "utf8")) as {
+      weights: Record<string, number[]>;
+    };
+    const firstFeature = Object.keys(shipped.weights)[0]!;
+    shipped.weights[firstFeature] = [1, 2];
+    const path = join(workDir, "bad-shape.json");
+    writeFileSync(path, JSON.stringify(shipped));
+    expect(() => loadRouteClassifier(path)).toThrow(RouteModelFileError);
+    expect(() => loadRouteClassifier(path)).toThrow(/does not match the model schema.*weights.*expected 4 weights, got 2/);
+  });
+
+  it("rejects a model trained with another feature version", () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, "src/models/offline/router/model.json"), "utf8")) as { featureVersion: number };
+    shipped.featureVersion += 1;
+    const path = join(workDir, "old-features.json");
+    writeFileSync(path, JSON.stringify(shipped));
+    expect(() => loadRouteClassifier(path)).toThrow(/featureVersion/);
+  });
+});
+
+describe("train-router CLI", () => {
+  /** A tiny but learnable dataset: a few clear questions per route. */
+  const smallDataset = [
+    ...[
+      "Where is the parser defined?",
+      "What does the validate function do?",
+      "Which module calls the scheduler?",
+      "How is the cache implemented?",
+      "Where is the retry helper implemented?",
+      "What does buildIndex return?",
+    ].map((text) => ({ text, route: "code" })),
+    ...[
+      "How do I install it?",
+      "Which environment variables configure the server?",
+      "How do I deploy to Kubernetes according to the docs?",
+      "How do I configure the log level?",
+      "What settings control the port?",
+      "How do I set up the development environment?",
+    ].map((text) => ({ text, route: "docs" })),
+    ...[
+      "Traceback (most recent call last):\n  File \"a.py\", line 1, in <module>\nKeyError: 'x'",
+      "I get ECONNREFUSED when starting the worker",
+      "panic: nil map\n\ngoroutine 1 [running]:\nmain.main()\n\t/x/main.go:3 +0x1",
+      "The API returns HTTP 502 after deploy, why?",
+      "TypeError: x is undefined\n    at run (src/run.ts:3:9)",
+      "Tests fail with AssertionError: expected 1 to equal 2",
+    ].map((text) => ({ text, route: "debug" })),
+    ...[
+      "What does this repo do?",
+      "Give me an overview of the project",
+      "What languages is it written in?",
+      "How is the repository laid out?",
+      "What is the tech stack?",
+      "What are the main components?",
+    ].map((text) => ({ text, route: "general" })),
+  ];
+
+  function writeJsonl(name: string, rows: unknown[]): string {
+    const path = join(workDir, name);
+    writeFileSync(path, `${rows.map((row) => JSON.stringify(row)).join("\n")}\n`);
+    return path;
+  }
+
+  it("rejects an invalid dataset line with file:line and a non-zero exit, writing nothing", () => {
+    const rows: unknown[] = [...smallDataset.slice(0, 2), { text: "How do I deploy?", route: "documentation" }, ...smallDataset.slice(2)];
+    const dataset = writeJsonl("bad-dataset.jsonl", rows);
+    const lines = readFileSync(dataset, "utf8").split("\n");
+    lines.splice(5, 0, "{not json");
+    writeFileSync(dataset, lines.join("\n"));
+    const out = join(workDir, "never-written.json");
+    const result = runCli(["--dataset", dataset, "--out", out]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${dataset}:3: route:`);
+    expect(result.stderr).toContain(`${dataset}:6: invalid JSON`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("rejects an invalid run-log line with file:line", () => {
+    const dataset = writeJsonl("ok-dataset.jsonl", smallDataset);
+    const runLog = writeJsonl("bad-runlog.jsonl", [{ question: "What does this do?", route: "general", routerSource: "model" }, { question: 42, route: "code" }]);
+    const result = runCli(["--dataset", dataset, "--from-runlog", runLog, "--out", join(workDir, "unused.json")]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${runLog}:2: question:`);
+  });
+
+  it("distills only routerSource === 'model' run-log lines into the model", () => {
+    const dataset = writeJsonl("small-dataset.jsonl", smallDataset);
+    const runLog = writeJsonl("runlog.jsonl", [
+      // model decisions: used (two mention "zorblax", so the word survives the document-frequency cut)
+      { runId: "r1", question: "What is the zorblax subsystem for?", route: "general", routerSource: "model", answer: "..." },
+      { runId: "r1", question: "Summarize how zorblax fits into the project", route: "general", routerSource: "model" },
+      { runId: "r1", question: "Where is quotaGuard implemented?", route: "code", routerSource: "model" },
+      // a repeat of a model-routed question collapses into one example
+      { runId: "r2", question: "Where is quotaGuard implemented?", route: "code", routerSource: "model" },
+      // not model decisions: skipped even though their text is new ("quuxify" appears twice)
+      { runId: "r1", question: "Why does quuxify crash on start?", route: "debug", routerSource: "classifier" },
+      { runId: "r1", question: "quuxify fails after upgrade", route: "debug", routerSource: "classifier_fallback" },
+      { runId: "r1", question: "Where is quuxify configured?", route: null, routerSource: null },
+      // model-routed but unrouted: skipped
+      { runId: "r1", question: "Anything about quuxify?", route: null, routerSource: "model" },
+    ]);
+    const out = join(workDir, "distilled-model.json");
+    const result = runCli(["--dataset", dataset, "--from-runlog", runLog, "--out", out, "--holdout", "0.25", "--seed", "3"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("used 4 of 8 lines");
+    expect(result.stdout).toContain("skipped 3 classifier/fallback/unrouted lines and 1 model lines without a route");
+    expect(result.stdout).toMatch(/held-out accuracy: \d+\.\d%/);
+    expect(result.stdout).toMatch(/p50 \d+\.\d+ ms, p99 \d+\.\d+ ms/);
+
+    const model = RouteModelFileSchema.parse(JSON.parse(readFileSync(out, "utf8")));
+    expect(model.training.fromRunLogs).toBe(3);
+    expect(model.training.examples).toBe(smallDataset.length + 3);
+    expect(model.training.seed).toBe(3);
+    expect(Object.keys(model.weights)).toContain("w:zorblax");
+    expect(Object.keys(model.weights).some((name) => name.includes("quuxify"))).toBe(false);
+
+    const trained = loadRouteClassifier(out);
+    expect(trained.classify("Tell me about zorblax").route).toBe("general");
+  });
+});
