@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Evidence } from "../contract.js";
+import { isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex, SymbolRecord } from "../index/repository-index.js";
 import { tokenizeCode } from "../index/tokenize.js";
 import { boundedEndLine, boundText, defineTool } from "./tool.js";
@@ -36,8 +37,7 @@ export function lookupSymbols(index: RepositoryIndex, name: string): SymbolRecor
 
 /** Definitions in source beat tests and examples; exported beats private. */
 function definitionRank(symbol: SymbolRecord): number {
-  const isTest = /(^|\/)(tests?|__tests__|spec|e2e|examples?)\/|\.(test|spec)\.[a-z]+$|(^|\/)test_[^/]+$/.test(symbol.path);
-  return (isTest ? 2 : 0) + (symbol.exported ? 0 : 1);
+  return (isTestPath(symbol.path) ? 2 : 0) + (symbol.exported ? 0 : 1);
 }
 
 function rankExact(symbols: SymbolRecord[], name: string): SymbolRecord[] {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Evidence } from "../contract.js";
+import { isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
 import { ERROR_CODE_PATTERN } from "./stack-trace.js";
 import { boundText, defineTool } from "./tool.js";
@@ -34,8 +35,6 @@ export interface ErrorSignals {
   /** Message words in order, lowercased, with values (numbers, ids, quoted strings) removed. */
   messages: string[][];
 }
-
-const isTestPath = (path: string) => /(^|\/)(tests?|__tests__|spec|specs|fixtures?|__fixtures__|testdata)\/|[._-](test|spec)\.[a-z]+$|(^|\/)test_[^/]+$/.test(path);
 
 const unique = <T>(values: T[]) => [...new Set(values)];
 
