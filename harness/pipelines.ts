@@ -1,4 +1,8 @@
+import { resolve } from "node:path";
+import { createModelProvider, createServices, type AppServices } from "../src/app.js";
+import { loadConfig } from "../src/config.js";
 import type { Pipeline, PipelineName } from "../src/contract.js";
+import { createModelCache } from "../src/models/model-call-cache.js";
 
 export interface PipelineFactoryOptions {
   /** Repository the pipeline answers questions about. */
@@ -20,14 +24,31 @@ export interface ModelDescription {
 }
 
 /**
- * ============================================================================
- * WIRING POINT (owned by the lead): connect the harness to the real pipelines.
- * Return a factory that builds the orchestrated LangGraph graph or the single-agent
- * baseline for `options.repoPath`, plugs harness/model-cache.ts into the model
- * provider unless `options.noCache`, and (optionally) a `describe` for the manifest.
- * Until then `run` without `--url` refuses with this message; tests inject fakes.
- * ============================================================================
+ * The harness's view of the real pipelines: both graphs built over one index of `repoPath`, with
+ * the configuration from the environment (offline unless OPENAI_API_KEY is set) and the on-disk
+ * model-call cache unless `--no-cache`.
  */
-export function createPipelineFactory(): { factory: PipelineFactory; describe?: () => ModelDescription } {
-  throw new Error("pipelines not wired yet");
+export function createPipelineFactory(environment: NodeJS.ProcessEnv = process.env): { factory: PipelineFactory; describe: () => ModelDescription } {
+  const config = loadConfig(environment);
+  const models = createModelProvider(config);
+  const services = new Map<string, Promise<AppServices>>();
+  const servicesFor = (options: PipelineFactoryOptions) => {
+    const key = `${options.repoPath}\0${options.noCache}`;
+    let pending = services.get(key);
+    if (!pending) {
+      pending = createServices(
+        { ...config, repository: { ...config.repository, path: resolve(options.repoPath) } },
+        { models, modelCache: createModelCache({ noCache: options.noCache }) },
+      );
+      services.set(key, pending);
+    }
+    return pending;
+  };
+  return {
+    factory: async (name, options) => (await servicesFor(options)).pipelines[name],
+    describe: () => ({
+      provider: models.kind,
+      models: Object.fromEntries(Object.entries(models.models).map(([role, model]) => [role, model ?? "offline"])),
+    }),
+  };
 }

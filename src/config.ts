@@ -79,6 +79,7 @@ export const EnvSchema = z.object({
 
   ROUTER_MODEL_PATH: optionalString,
   ROUTER_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
+  ANSWER_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.35),
   SPECIALIST_TIMEOUT_MS: int(45_000, 100),
   SPECIALIST_MAX_ATTEMPTS: int(2, 1, 10),
   SPECIALIST_MAX_STEPS: int(6, 1, 20),
@@ -109,6 +110,7 @@ export interface AppConfig {
     maxRetries: number;
   };
   routing: { classifierPath?: string; lowConfidence: number };
+  answers: { minCoverage: number };
   specialists: { timeoutMs: number; maxAttempts: number; maxSteps: number };
   tracing: { publicKey?: string; secretKey?: string; baseUrl?: string; environment?: string; console: boolean };
 }
@@ -144,6 +146,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       maxRetries: env.MODEL_MAX_RETRIES,
     },
     routing: { ...(env.ROUTER_MODEL_PATH ? { classifierPath: env.ROUTER_MODEL_PATH } : {}), lowConfidence: env.ROUTER_LOW_CONFIDENCE },
+    answers: { minCoverage: env.ANSWER_MIN_COVERAGE },
     specialists: { timeoutMs: env.SPECIALIST_TIMEOUT_MS, maxAttempts: env.SPECIALIST_MAX_ATTEMPTS, maxSteps: env.SPECIALIST_MAX_STEPS },
     tracing: {
       ...(env.LANGFUSE_PUBLIC_KEY ? { publicKey: env.LANGFUSE_PUBLIC_KEY } : {}),

@@ -62,11 +62,13 @@ describe("run (spawned CLI)", () => {
     expect(stderr).toContain(`${bench}:3: duplicate id "a" (first on line 1)`);
     noStackTrace(stderr);
   });
-  it("in-process without wiring says so clearly", async () => {
+  it("in-process against a repository that does not exist says so clearly", async () => {
     const bench = join(dir, "ok.jsonl");
     await writeFile(bench, '{"id":"a","question":"q?","route":"code"}\n');
-    const { code, stderr } = cli("run", "--bench", bench, "--repo", dir, "--pipeline", "baseline", "--out", join(dir, "never2"));
+    const missing = join(dir, "no-such-repo");
+    const { code, stderr } = cli("run", "--bench", bench, "--repo", missing, "--pipeline", "baseline", "--out", join(dir, "never2"));
     expect(code).toBe(2);
-    expect(stderr).toMatch(/pipelines not wired yet.*--url/);
+    expect(stderr).toContain(`repository path ${missing} does not exist`);
+    noStackTrace(stderr);
   });
 });

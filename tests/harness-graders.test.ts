@@ -223,6 +223,12 @@ describe("grounding grader (hallucination)", () => {
     expect(grade("```ts\nexport function retry(fn,   maxAttempts = 3) {\n  return backoff(fn);\n```").hallucinated).toBe(false);
     expect(grade("```ts\nexport function retry(fn, maxAttempts = 5) {\n```").unsupportedQuotes).toEqual(["export function retry(fn, maxAttempts = 5) {"]);
   });
+  it("checks blockquoted lines as quotes, and does not read a fence inside a blockquote as a fence", () => {
+    const answer = "docs/a.md (docs/a.md:1-4):\n> Retries back off exponentially.\n> ```ts\n> retry({ attempts: 3 })\n> ```";
+    expect(quotedLines(answer)).toEqual(["Retries back off exponentially.", "retry({ attempts: 3 })"]);
+    expect(quotedLines("> Retries back off forever and ever.")).toEqual(["Retries back off forever and ever."]);
+    expect(grade("> Retries back off forever and ever.").unsupportedQuotes).toEqual(["Retries back off forever and ever."]);
+  });
 });
 
 describe("judge grader and the registry", () => {

@@ -9,7 +9,7 @@ export const GroundingGradeSchema = z.object({
   unsupportedCitations: z.array(CitationSchema),
   /** `path:line` / `path:start-end` / `path#Lstart-Lend` locations written in the answer text and not inside evidence. */
   unsupportedClaims: z.array(z.string()),
-  /** Lines of fenced code blocks in the answer that appear in no evidence text. */
+  /** Quoted lines (fenced code or blockquote) in the answer that appear in no evidence text. */
   unsupportedQuotes: z.array(z.string()),
   hallucinated: z.boolean(),
 });
@@ -81,16 +81,25 @@ export function claimedLocations(answer: string): ClaimedLocation[] {
 const collapse = (text: string) => text.replace(/\s+/g, " ").trim();
 
 /**
- * Lines of fenced code blocks that count as quotes: after stripping a leading "12:" / "12 |" line
- * number, at least 12 characters and at least one letter or digit (so "});" or "..." never count).
+ * Lines an answer presents as quotes: lines of fenced code blocks (fences open at the start of a
+ * line, as Markdown requires) and blockquote lines ("> ..."). After stripping a leading "12:" /
+ * "12 |" line number and the "> " marker, a quote counts when it has at least 12 characters and a
+ * letter or digit (so "});" or "..." never count). Fence markers inside a blockquote are not fences.
  */
 export function quotedLines(answer: string): string[] {
   const lines: string[] = [];
-  for (const block of answer.matchAll(/```[^\n]*\n([\s\S]*?)```/g)) {
-    for (const raw of (block[1] ?? "").split("\n")) {
-      const line = collapse(raw.replace(/^\s*\d+\s*[:|]\s?/, ""));
-      if (line.length >= 12 && /[A-Za-z0-9]/.test(line) && !/^(?:\.\.\.|…)/.test(line)) lines.push(line);
+  const keep = (raw: string) => {
+    const line = collapse(raw.replace(/^\s*\d+\s*[:|]\s?/, ""));
+    if (line.length >= 12 && /[A-Za-z0-9]/.test(line) && !/^(?:\.\.\.|…|```)/.test(line)) lines.push(line);
+  };
+  let inFence = false;
+  for (const raw of answer.split("\n")) {
+    if (/^ {0,3}(```|~~~)/.test(raw)) {
+      inFence = !inFence;
+      continue;
     }
+    if (inFence) keep(raw);
+    else if (/^ {0,3}>/.test(raw)) keep(raw.replace(/^ {0,3}> ?/, ""));
   }
   return lines;
 }

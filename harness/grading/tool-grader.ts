@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { stableStringify } from "../model-cache.js";
+import { stableStringify } from "../../src/models/model-call-cache.js";
 import type { RunRecord } from "../run-log-schema.js";
 import { EXPECTED_TOOLS_BY_ROUTE } from "./expected-tools.js";
 import { saysNotFound } from "./not-found.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, realpath } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { readFileSync } from "node:fs";
 import { LRUCache } from "lru-cache";
 import { analyzeFile, type Chunk } from "./chunk.js";
@@ -165,6 +165,16 @@ export class RepositoryIndex {
     });
   }
 
+  /** How informative a normalized term is in this repository (BM25 IDF); unseen terms score highest. */
+  termWeight(term: string): number {
+    return this.engine.inverseDocumentFrequency(term);
+  }
+
+  /** In how many chunks a normalized term occurs; 0 when the repository never uses it. */
+  termFrequency(term: string): number {
+    return this.engine.documentFrequencyOf(term);
+  }
+
   symbolsIn(path: string): readonly SymbolRecord[] {
     return this.symbolsByPath.get(path) ?? [];
   }
@@ -216,7 +226,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
  */
 export async function buildRepositoryIndex(options: BuildOptions): Promise<RepositoryIndex> {
   const started = performance.now();
-  const root = await realpath(options.root);
+  const root = await realpath(options.root).catch(() => {
+    throw new Error(`repository path ${options.root} does not exist`);
+  });
+  if (!(await stat(root)).isDirectory()) throw new Error(`repository path ${options.root} is not a directory`);
   const walk = await walkRepository(root, { extraIgnore: options.extraIgnore ?? [] });
   const stats: IndexStats = { ...walk.stats, files: 0, chunks: 0, symbols: 0, analysed: 0, fromCache: 0, skippedBinary: 0, skippedMinified: 0, buildMs: 0 };
   const cacheFile = options.cacheDirectory ? cacheFileFor(options.cacheDirectory, root) : undefined;

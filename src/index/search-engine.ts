@@ -5,6 +5,8 @@ import { tokenizeCode } from "./tokenize.js";
 /**
  * BM25 ranking over code-aware tokens (MiniSearch scores with BM25+). Symbol names, headings and
  * paths weigh more than body text: a query naming a symbol or a file should find it first.
+ * The engine also keeps each term's document frequency, which answer composition uses to tell
+ * informative question words from common ones.
  */
 
 export interface SearchDocument {
@@ -20,11 +22,17 @@ export interface SearchHit {
   score: number;
 }
 
+export interface SearchSnapshot {
+  index: AsPlainObject;
+  documentFrequency: Array<[string, number]>;
+}
+
 const FIELD_BOOSTS = { name: 3, path: 2, text: 1 } as const;
 
-/** Stems plain words so "retries" finds "retry"; identifiers with digits or separators stay whole. */
 const stems = new Map<string, string>();
-function normalizeTerm(term: string): string {
+
+/** Stems plain words so "retries" finds "retry"; identifiers with digits or separators stay whole. */
+export function normalizeTerm(term: string): string {
   if (term.length <= 3 || !/^[a-z]+$/.test(term)) return term;
   let stem = stems.get(term);
   if (stem === undefined) {
@@ -35,37 +43,56 @@ function normalizeTerm(term: string): string {
   return stem;
 }
 
-const OPTIONS: Options<SearchDocument> = {
-  fields: ["path", "name", "text"],
-  storeFields: [],
-  tokenize: (text) => tokenizeCode(text),
-  processTerm: (term) => normalizeTerm(term),
-  searchOptions: {
-    boost: FIELD_BOOSTS,
-    tokenize: (query) => tokenizeCode(query, true),
-    processTerm: (term) => normalizeTerm(term),
-  },
-};
+/** The terms a text contributes to the index, normalized as the index stores them. */
+export function indexTerms(text: string, dropStopwords = false): string[] {
+  return tokenizeCode(text, dropStopwords).map(normalizeTerm);
+}
 
 export class SearchEngine {
-  private constructor(private readonly engine: MiniSearch<SearchDocument>) {}
+  private readonly engine: MiniSearch<SearchDocument>;
+  private readonly documentFrequency: Map<string, number>;
+
+  private constructor(snapshot?: SearchSnapshot) {
+    this.documentFrequency = new Map(snapshot?.documentFrequency ?? []);
+    const options: Options<SearchDocument> = {
+      fields: ["path", "name", "text"],
+      storeFields: [],
+      tokenize: (text, field) => {
+        const tokens = tokenizeCode(text);
+        if (field === "text") this.countDocumentTerms(tokens);
+        return tokens;
+      },
+      processTerm: (term) => normalizeTerm(term),
+      searchOptions: {
+        boost: FIELD_BOOSTS,
+        tokenize: (query) => tokenizeCode(query, true),
+        processTerm: (term) => normalizeTerm(term),
+      },
+    };
+    this.engine = snapshot ? MiniSearch.loadJS(snapshot.index, options) : new MiniSearch(options);
+  }
 
   static empty(): SearchEngine {
-    return new SearchEngine(new MiniSearch(OPTIONS));
+    return new SearchEngine();
   }
 
-  static fromSnapshot(snapshot: AsPlainObject): SearchEngine {
-    return new SearchEngine(MiniSearch.loadJS(snapshot, OPTIONS));
+  static fromSnapshot(snapshot: SearchSnapshot): SearchEngine {
+    return new SearchEngine(snapshot);
   }
 
-  snapshot(): AsPlainObject {
-    return this.engine.toJSON();
+  private countDocumentTerms(tokens: readonly string[]): void {
+    for (const term of new Set(tokens.map(normalizeTerm))) this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+  }
+
+  snapshot(): SearchSnapshot {
+    return { index: this.engine.toJSON(), documentFrequency: [...this.documentFrequency] };
   }
 
   add(documents: readonly SearchDocument[]): void {
     this.engine.addAll(documents);
   }
 
+  /** Discarded documents keep counting in document frequencies: a small, harmless overestimate. */
   discard(ids: Iterable<number>): void {
     for (const id of ids) this.engine.discard(id);
   }
@@ -77,6 +104,17 @@ export class SearchEngine {
 
   get size(): number {
     return this.engine.documentCount;
+  }
+
+  /** Inverse document frequency of a normalized term (BM25's form); unseen terms get the highest. */
+  inverseDocumentFrequency(term: string): number {
+    const n = Math.max(1, this.engine.documentCount);
+    const df = this.documentFrequency.get(term) ?? 0;
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  documentFrequencyOf(term: string): number {
+    return this.documentFrequency.get(term) ?? 0;
   }
 
   /** Best-first hits; `accept` filters by document id before the top-k cut. */

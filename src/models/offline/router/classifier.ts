@@ -15,6 +15,8 @@ export interface RouteScores {
 
 export interface RouteClassifier {
   classify(text: string): RouteScores;
+  /** The features that pushed a text towards a route the most (weight × value), strongest first. */
+  explain(text: string, route: Route, limit?: number): Array<{ feature: string; contribution: number }>;
 }
 
 export function classifierFromModelFile(file: RouteModelFile): RouteClassifier {
@@ -29,6 +31,14 @@ export function classifierFromModelFile(file: RouteModelFile): RouteClassifier {
         .sort((a, b) => b.probability - a.probability || routes.indexOf(a.route) - routes.indexOf(b.route));
       const best = ranked[0]!;
       return { route: best.route, confidence: best.probability, ranked };
+    },
+    explain(text: string, route: Route, limit = 3) {
+      const column = routes.indexOf(route);
+      return [...extractFeatures(text)]
+        .map(([feature, value]) => ({ feature, contribution: (model.weights.get(feature)?.[column] ?? 0) * value }))
+        .filter((f) => f.contribution > 0)
+        .sort((a, b) => b.contribution - a.contribution)
+        .slice(0, limit);
     },
   };
 }

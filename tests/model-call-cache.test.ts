@@ -2,7 +2,7 @@ import { mkdtemp, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createModelCache, DisabledModelCache, DiskModelCache, modelCacheKey } from "../harness/model-cache.js";
+import { createModelCache, DisabledModelCache, DiskModelCache, modelCacheKey } from "../src/models/model-call-cache.js";
 
 const key = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], repeat: 0 };
 

@@ -1,0 +1,36 @@
+import { Send, type Runtime } from "@langchain/langgraph";
+import { fanOutRoutes } from "../../src/models/routing.js";
+import { withSpan } from "../../src/tracing/spans.js";
+import { runContextOf, type GraphDependencies } from "../context.js";
+import type { AskStateUpdate, AskStateValue } from "../state.js";
+
+/** The router: picks the specialist (two when unsure) and records why. */
+export function routerNode(deps: GraphDependencies) {
+  return (state: AskStateValue, runtime: Runtime): Promise<AskStateUpdate> =>
+    withSpan("router", "chain", async (span) => {
+      span.update({ input: { question: state.question, historyTurns: state.history.length } });
+      const context = state.history.map((turn) => `Q: ${turn.question}\nA: ${turn.answer.slice(0, 400)}`).join("\n");
+      const decision = await deps.router.decide(state.question, { signal: runtime.signal, ...(context ? { context } : {}) });
+      const dispatched = fanOutRoutes(decision, deps.lowConfidence);
+      span.update({
+        output: { route: decision.route, confidence: decision.confidence, dispatched },
+        metadata: { reason: decision.reason, decidedBy: decision.source, fellBack: decision.source === "classifier_fallback", ranked: decision.ranked, model: decision.model },
+        ...(decision.fallbackReason ? { level: "WARNING" as const, statusMessage: decision.fallbackReason } : {}),
+        ...(decision.model ? { model: decision.model } : {}),
+      });
+      return {
+        route: decision.route,
+        routeConfidence: decision.confidence,
+        routeReason: decision.reason,
+        routerSource: decision.source,
+        dispatched,
+        usage: [{ node: "router", model: decision.model, ...decision.usage }],
+        warnings: decision.fallbackReason ? [`router fell back to the classifier: ${decision.fallbackReason}`] : [],
+      };
+    });
+}
+
+/** Conditional edges out of the router: one Send per dispatched specialist. */
+export function dispatchToSpecialists(state: AskStateValue): Send[] {
+  return state.dispatched.map((route) => new Send(route, state));
+}

@@ -1,0 +1,63 @@
+import type { Evidence } from "../../src/contract.js";
+import type { RepositoryIndex } from "../../src/index/repository-index.js";
+import { indexTerms } from "../../src/index/search-engine.js";
+
+/**
+ * How much of a question a piece of text covers, with each question term weighted by how
+ * informative it is in this repository (IDF). "retry" in a retry library says little;
+ * "idempotency" says a lot. Terms the repository never uses weigh as much as its rarest ones, so
+ * a question about something absent scores low.
+ */
+
+export interface QuestionProfile {
+  weights: ReadonlyMap<string, number>;
+  total: number;
+}
+
+const MAX_TERMS = 40;
+
+export function profileQuestion(index: RepositoryIndex, text: string): QuestionProfile {
+  const rarest = index.termWeight("\u0000never-a-term"); // the weight of an unseen term
+  const weights = new Map<string, number>();
+  for (const term of indexTerms(text, true)) {
+    if (term.length < 2 || /^\d+$/.test(term) || weights.has(term)) continue;
+    weights.set(term, Math.min(index.termWeight(term), rarest));
+  }
+  const kept = [...weights].sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS);
+  const map = new Map(kept);
+  return { weights: map, total: kept.reduce((sum, [, w]) => sum + w, 0) };
+}
+
+export function termsOf(text: string): Set<string> {
+  return new Set(indexTerms(text));
+}
+
+/** Share of the question's weight whose terms occur in the given texts. */
+export function coverage(profile: QuestionProfile, terms: ReadonlySet<string>): number {
+  if (profile.total === 0) return 0;
+  let covered = 0;
+  for (const [term, weight] of profile.weights) if (terms.has(term)) covered += weight;
+  return covered / profile.total;
+}
+
+export function evidenceTerms(evidence: Evidence): Set<string> {
+  return termsOf(`${evidence.path} ${evidence.symbol ?? ""}\n${evidence.text}`);
+}
+
+/** The question terms no evidence covers, most informative first: what "not found" is about. */
+export function missingTerms(profile: QuestionProfile, terms: ReadonlySet<string>, limit = 3): string[] {
+  return [...profile.weights]
+    .filter(([term]) => !terms.has(term))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, limit)
+    .map(([term]) => term);
+}
+
+/** Per-line scores: the weight of the question terms each line contains. */
+export function lineScores(profile: QuestionProfile, lines: readonly string[]): number[] {
+  return lines.map((line) => {
+    let score = 0;
+    for (const term of termsOf(line)) score += profile.weights.get(term) ?? 0;
+    return score;
+  });
+}

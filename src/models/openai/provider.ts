@@ -1,0 +1,32 @@
+import { ChatOpenAI } from "@langchain/openai";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { AppConfig } from "../../config.js";
+import type { ModelProvider, ModelRole } from "../provider.js";
+
+/**
+ * Chat models over the OpenAI API or any OpenAI-compatible server (vLLM, Ollama, LM Studio) when
+ * OPENAI_BASE_URL points there. One model per role; the client retries 429 and 5xx with backoff.
+ */
+export function createOpenAIProvider(models: AppConfig["models"]): ModelProvider {
+  const names: Record<ModelRole, string> = { router: models.routerModel, specialist: models.specialistModel, synthesis: models.synthesisModel };
+  const cache = new Map<ModelRole, BaseChatModel>();
+  return {
+    kind: "openai",
+    prices: models.prices,
+    models: names,
+    chatModel(role) {
+      let model = cache.get(role);
+      if (!model) {
+        model = new ChatOpenAI({
+          model: names[role],
+          apiKey: models.apiKey ?? "",
+          timeout: models.timeoutMs,
+          maxRetries: models.maxRetries,
+          ...(models.baseUrl ? { configuration: { baseURL: models.baseUrl } } : {}),
+        });
+        cache.set(role, model);
+      }
+      return model;
+    },
+  };
+}
