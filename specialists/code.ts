@@ -13,6 +13,7 @@ export const codeSpecialist: AgentDefinition = {
   tools: ["search_code", "find_symbol", "read_file"],
   maxSteps: 6,
   toolBudget: 4,
+  vocabulary: "source",
   systemPrompt: [
     "You are the code specialist of a service that answers questions about one code repository.",
     "Find the source that answers the question with your tools: find_symbol for names the question mentions, search_code for behaviour described in words, read_file to see more of a file around a hit.",

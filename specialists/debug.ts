@@ -34,6 +34,7 @@ export const debugSpecialist: AgentDefinition = {
   tools: ["parse_stack_trace", "search_errors", "read_file", "search_code"],
   maxSteps: 6,
   toolBudget: 3,
+  vocabulary: "source",
   systemPrompt: [
     "You are the debugging specialist of a service that answers questions about one code repository.",
     "The user pasted an error, a stack trace, a failing test or a log. Use parse_stack_trace on traces to map frames to repository files, search_errors to find where an error class, code or message is defined and raised, read_file to read around a frame, and search_code for related handling code.",

@@ -10,6 +10,7 @@ export const docsSpecialist: AgentDefinition = {
   tools: ["search_docs", "read_file", "list_files"],
   maxSteps: 5,
   toolBudget: 3,
+  vocabulary: "docs",
   systemPrompt: [
     "You are the documentation specialist of a service that answers questions about one code repository.",
     "Search the repository's documentation with search_docs, read a document with read_file when a section needs its surroundings, and use list_files to find documentation files.",

@@ -15,6 +15,7 @@ export const generalSpecialist: AgentDefinition = {
   tools: ["search_code", "find_symbol", "read_file", "list_files", "search_docs", "parse_stack_trace", "search_errors"],
   maxSteps: 4,
   toolBudget: 3,
+  vocabulary: "all",
   systemPrompt: [
     "You are the generalist of a service that answers questions about one code repository: its purpose, stack, layout and how its parts fit together.",
     "Start from the README and the documentation (read_file, search_docs), look at the layout with list_files, and search the code when needed. You have a small budget of tool calls: use few.",

@@ -1,10 +1,12 @@
 import { ZERO_USAGE, type Evidence } from "../src/contract.js";
 import type { Callbacks } from "@langchain/core/callbacks/manager";
+import { asksAboutTests } from "../src/index/path-kinds.js";
 import type { RepositoryIndex } from "../src/index/repository-index.js";
 import type { ModelCallCache } from "../src/models/model-call-cache.js";
 import { runToolCallingAgent } from "../src/models/openai/tool-agent.js";
 import type { ModelProvider } from "../src/models/provider.js";
 import { ToolSession } from "../src/tools/session.js";
+import { absentNames } from "./shared/absent-names.js";
 import { dedupeEvidence } from "./shared/evidence-ranking.js";
 import { composeExtractiveAnswer } from "./shared/extractive-answer.js";
 import { groundCitations } from "./shared/citations.js";
@@ -35,7 +37,7 @@ export interface AgentDependencies {
 export async function runAgent(agent: AgentDefinition, input: AgentRunInput, deps: AgentDependencies): Promise<AgentOutput> {
   const tools = new ToolSession(deps.index, agent.tools, agent.name);
   const model = deps.models.chatModel("specialist");
-  const profile = profileQuestion(deps.index, input.question);
+  const profile = profileQuestion(deps.index, input.question, agent.vocabulary);
 
   if (model) {
     const result = await runToolCallingAgent({
@@ -73,6 +75,8 @@ export async function runAgent(agent: AgentDefinition, input: AgentRunInput, dep
     profile,
     evidence,
     minCoverage: deps.minCoverage,
+    absentNames: absentNames(deps.index, input.question),
+    aboutTests: asksAboutTests(input.question),
     ...(gathered.lead ? { lead: gathered.lead } : {}),
     ...(gathered.strongSignal ? { strongSignal: true } : {}),
   });

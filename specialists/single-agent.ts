@@ -22,6 +22,7 @@ export const singleAgent: AgentDefinition = {
   tools: TOOL_NAMES,
   maxSteps: 8,
   toolBudget: 6,
+  vocabulary: "all",
   systemPrompt: [
     "You answer questions about one code repository: its code, its documentation, errors and traces users paste, and the project as a whole.",
     "Use your tools to find evidence: search_code and find_symbol for source, search_docs and list_files for documentation and layout, read_file to read around a hit, parse_stack_trace for pasted traces, search_errors for error messages and codes.",

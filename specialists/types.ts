@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CitationSchema, EvidenceSchema, RouteSchema, ToolCallRecordSchema, UsageSchema, type Evidence, type Route } from "../src/contract.js";
 import type { RepositoryIndex } from "../src/index/repository-index.js";
 import type { ToolSession } from "../src/tools/session.js";
+import type { Vocabulary } from "../src/index/search-engine.js";
 import type { ToolName } from "../src/tools/tool.js";
 
 /** One earlier turn of a conversation, as carried into a new question's context. */
@@ -62,5 +63,7 @@ export interface AgentDefinition {
   maxSteps: number;
   /** Most tool calls the offline strategy makes. */
   toolBudget: number;
+  /** Whose term statistics weigh the question's words: the source's, the docs', or both. */
+  vocabulary: Vocabulary;
   gather(context: StrategyContext): Promise<GatheredEvidence>;
 }

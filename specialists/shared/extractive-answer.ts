@@ -1,6 +1,6 @@
 import { NOT_FOUND_PHRASE, type Citation, type Evidence } from "../../src/contract.js";
 import { fileTypeOf } from "../../src/index/languages.js";
-import { rankByCoverage } from "./evidence-ranking.js";
+import { isTestPath } from "../../src/index/path-kinds.js";
 import { coverage, evidenceTerms, lineScores, missingTerms, type QuestionProfile } from "./relevance.js";
 
 /**
@@ -18,6 +18,10 @@ export interface ComposeOptions {
   strongSignal?: boolean;
   /** Below this share of the question's weight, the answer is "not found". */
   minCoverage: number;
+  /** True when the question asks about tests, so test files are not ranked down. */
+  aboutTests?: boolean;
+  /** Names in the question the repository never mentions: the answer is "not found". */
+  absentNames?: readonly string[];
   maxBlocks?: number;
 }
 
@@ -30,8 +34,13 @@ export interface ComposedAnswer {
 
 const PRIMARY_LINES = 14;
 const SECONDARY_LINES = 8;
-/** A secondary block must cover at least this share of what the primary block covers. */
-const SECONDARY_RELATIVE_COVERAGE = 0.6;
+const TEST_COVERAGE_WEIGHT = 0.7;
+/** A further block is added only when it covers at least this share of the question's weight anew. */
+const MIN_MARGINAL_GAIN = 0.1;
+/** Evidence for a further block must itself reach this share of the coverage threshold. */
+const SECONDARY_MIN_COVERAGE_SHARE = 0.5;
+/** The primary block is the first evidence covering at least this share of the best coverage. */
+const PRIMARY_RELATIVE_COVERAGE = 0.8;
 /** Keep a definition's first line when the best window starts this close below it. */
 const SIGNATURE_REACH = 6;
 
@@ -66,6 +75,20 @@ function bestWindow(evidence: Evidence, profile: QuestionProfile, maxLines: numb
   return { evidence, startLine: evidence.startLine + first, endLine: evidence.startLine + last, lines: lines.slice(first, last + 1) };
 }
 
+function blockTerms(block: Block): Set<string> {
+  return evidenceTerms({ ...block.evidence, text: block.lines.join("\n") });
+}
+
+function quotedTerms(blocks: readonly Block[]): Set<string> {
+  return new Set(blocks.flatMap((block) => [...blockTerms(block)]));
+}
+
+/** The part of the question the given terms do not cover yet. */
+function restrictProfile(profile: QuestionProfile, covered: ReadonlySet<string>): QuestionProfile {
+  const weights = new Map([...profile.weights].filter(([term]) => !covered.has(term)));
+  return { weights, total: [...weights.values()].reduce((sum, w) => sum + w, 0) };
+}
+
 function fenceLanguage(path: string): string {
   const type = fileTypeOf(path);
   return type?.category === "code" ? type.language : "";
@@ -86,34 +109,54 @@ function formatBlock(block: Block): string {
   return `${heading} (${where}):\n${body}`;
 }
 
-export function notFoundAnswer(missing: readonly string[]): string {
-  const about = missing.length > 0 ? `: no indexed file covers ${missing.map((t) => `“${t}”`).join(", ")}` : "";
+const quoteAll = (terms: readonly string[]) => terms.map((t) => `“${t}”`).join(", ");
+
+export function notFoundAnswer(missing: readonly string[], absent: readonly string[] = []): string {
+  if (absent.length > 0) return `The answer was ${NOT_FOUND_PHRASE}: it never mentions ${quoteAll(absent)}.`;
+  const about = missing.length > 0 ? `: no indexed file covers ${quoteAll(missing)}` : "";
   return `The answer was ${NOT_FOUND_PHRASE}${about}.`;
 }
 
 export function composeExtractiveAnswer(options: ComposeOptions): ComposedAnswer {
   const { profile, minCoverage } = options;
-  const ranked = rankByCoverage(profile, options.evidence);
-  const best = ranked[0];
+  // Evidence stays in the strategy's order (its tools' own ranking); coverage filters it. Tests
+  // repeat the words of the code they test, so they count for less unless the question is about tests.
+  const testWeight = options.aboutTests ? 1 : TEST_COVERAGE_WEIGHT;
+  const scored = options.evidence.map((item) => ({
+    evidence: item,
+    coverage: coverage(profile, evidenceTerms(item)) * (isTestPath(item.path) ? testWeight : 1),
+  }));
+  const bestCoverage = Math.max(0, ...scored.map((s) => s.coverage));
   const allTerms = new Set(options.evidence.flatMap((e) => [...evidenceTerms(e)]));
-  if (!best || (!options.strongSignal && best.coverage < minCoverage)) {
-    return { answer: notFoundAnswer(missingTerms(profile, allTerms)), citations: [], notFound: true, coverage: best?.coverage ?? 0 };
+  const absent = options.strongSignal ? [] : (options.absentNames ?? []);
+  if (scored.length === 0 || absent.length > 0 || (!options.strongSignal && bestCoverage < minCoverage)) {
+    return { answer: notFoundAnswer(missingTerms(profile, allTerms), absent), citations: [], notFound: true, coverage: bestCoverage };
   }
 
-  // A strong signal (a stack frame) leads even when its wording covers less of the question.
-  const primary = options.strongSignal ? { evidence: options.evidence[0]!, coverage: coverage(profile, evidenceTerms(options.evidence[0]!)) } : best;
+  // A strong signal (a stack frame) leads even when its wording covers less of the question;
+  // otherwise the first item that covers nearly as much as the best one does.
+  const primary = options.strongSignal ? scored[0]! : scored.find((s) => s.coverage >= bestCoverage * PRIMARY_RELATIVE_COVERAGE)!;
   const blocks: Block[] = [bestWindow(primary.evidence, profile, PRIMARY_LINES)];
   const maxBlocks = options.maxBlocks ?? 3;
-  for (const candidate of ranked) {
-    if (blocks.length >= maxBlocks) break;
-    if (candidate.evidence === primary.evidence) continue;
-    if (candidate.coverage < Math.max(minCoverage, primary.coverage * SECONDARY_RELATIVE_COVERAGE)) continue;
-    const block = bestWindow(candidate.evidence, profile, SECONDARY_LINES);
-    const overlaps = blocks.some((b) => b.evidence.path === block.evidence.path && block.startLine <= b.endLine && b.startLine <= block.endLine);
-    if (!overlaps) blocks.push(block);
+  // Further blocks answer what the quoted lines do not yet cover (a multi-part question's other
+  // parts), chosen greedily by the weight of the question terms they add.
+  while (blocks.length < maxBlocks) {
+    const covered = quotedTerms(blocks);
+    const remaining = restrictProfile(profile, covered);
+    if (remaining.total < profile.total * MIN_MARGINAL_GAIN) break;
+    let best: { block: Block; gain: number } | undefined;
+    for (const candidate of scored) {
+      if (candidate.evidence === primary.evidence || candidate.coverage < minCoverage * SECONDARY_MIN_COVERAGE_SHARE) continue;
+      const block = bestWindow(candidate.evidence, remaining, SECONDARY_LINES);
+      if (blocks.some((b) => b.evidence.path === block.evidence.path && block.startLine <= b.endLine && b.startLine <= block.endLine)) continue;
+      const gain = coverage(remaining, blockTerms(block)) * remaining.total;
+      if (!best || gain > best.gain) best = { block, gain };
+    }
+    if (!best || best.gain < profile.total * MIN_MARGINAL_GAIN) break;
+    blocks.push(best.block);
   }
 
-  const quoted = new Set(blocks.flatMap((b) => [...evidenceTerms({ ...b.evidence, text: b.lines.join("\n") })]));
+  const quoted = quotedTerms(blocks);
   const parts = [options.lead, ...blocks.map(formatBlock)].filter(Boolean);
   return {
     answer: parts.join("\n\n"),

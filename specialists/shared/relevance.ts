@@ -1,6 +1,13 @@
 import type { Evidence } from "../../src/contract.js";
 import type { RepositoryIndex } from "../../src/index/repository-index.js";
-import { indexTerms } from "../../src/index/search-engine.js";
+import { createRequire } from "node:module";
+import { indexTerms, normalizeTerm, type Vocabulary } from "../../src/index/search-engine.js";
+
+/** Common English words (the stopwords-iso list) say little about where an answer is. */
+const ENGLISH_FILLER = new Set(
+  (createRequire(import.meta.url)("stopwords-iso") as { en: string[] }).en.map((word) => normalizeTerm(word.toLowerCase())),
+);
+const FILLER_WEIGHT = 0.15;
 
 /**
  * How much of a question a piece of text covers, with each question term weighted by how
@@ -16,12 +23,15 @@ export interface QuestionProfile {
 
 const MAX_TERMS = 40;
 
-export function profileQuestion(index: RepositoryIndex, text: string): QuestionProfile {
-  const rarest = index.termWeight("\u0000never-a-term"); // the weight of an unseen term
+export function profileQuestion(index: RepositoryIndex, text: string, vocabulary: Vocabulary = "all"): QuestionProfile {
+  const rarest = index.termWeight("\u0000never-a-term", vocabulary); // the weight of an unseen term
   const weights = new Map<string, number>();
   for (const term of indexTerms(text, true)) {
     if (term.length < 2 || /^\d+$/.test(term) || weights.has(term)) continue;
-    weights.set(term, Math.min(index.termWeight(term), rarest));
+    // An unseen compound ("plugin-level", "v4->v5") is carried by its parts, which are terms too.
+    if (/[.\-/]/.test(term) && index.termFrequency(term) === 0) continue;
+    const informative = Math.min(index.termWeight(term, vocabulary), rarest);
+    weights.set(term, ENGLISH_FILLER.has(term) ? informative * FILLER_WEIGHT : informative);
   }
   const kept = [...weights].sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS);
   const map = new Map(kept);

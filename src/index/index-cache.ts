@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { Chunk } from "./chunk.js";
-import type { SearchSnapshot } from "./search-engine.js";
+import type { CollectionsSnapshot } from "./search-engine.js";
 import type { ExtractedSymbol } from "./treesitter.js";
 
 /**
@@ -11,7 +11,7 @@ import type { ExtractedSymbol } from "./treesitter.js";
  * v8 serialization is used because it round-trips the search index several times faster than JSON.
  */
 
-export const CACHE_FORMAT = 6;
+export const CACHE_FORMAT = 7;
 
 /** Chunk ranges without their text: the text is re-sliced from the file on load. */
 export type ChunkRange = Omit<Chunk, "path" | "text"> & { id: number };
@@ -39,7 +39,7 @@ export interface IndexSnapshot {
   files: Record<string, CachedFile>;
   /** Files found binary, minified or of an unknown type, so a warm start does not read them again. */
   skipped: Record<string, FileStamp>;
-  search: SearchSnapshot;
+  search: CollectionsSnapshot;
 }
 
 export function cacheFileFor(cacheDirectory: string, root: string): string {

@@ -13,7 +13,7 @@ import {
   type IndexSnapshot,
 } from "./index-cache.js";
 import { fileTypeOf, type FileType, type GrammarLanguage } from "./languages.js";
-import { SearchEngine, type SearchDocument } from "./search-engine.js";
+import { collectionOf, SearchCollections, type Collection, type SearchDocument, type Vocabulary } from "./search-engine.js";
 import { assertRealPathInside } from "./safe-path.js";
 import { redactSecrets } from "./secrets.js";
 import { prepareGrammars, type ExtractedSymbol } from "./treesitter.js";
@@ -126,7 +126,7 @@ export class RepositoryIndex {
     readonly files: ReadonlyMap<string, IndexedFile>,
     readonly chunks: ReadonlyMap<number, StoredChunk>,
     readonly symbols: readonly SymbolRecord[],
-    private readonly engine: SearchEngine,
+    private readonly engine: SearchCollections,
     readonly stats: IndexStats,
     private readonly openFiles: LRUCache<string, readonly string[]> = new LRUCache({ max: OPEN_FILES }),
   ) {
@@ -158,21 +158,24 @@ export class RepositoryIndex {
 
   /** BM25 search over chunks, optionally restricted to some categories. */
   search(query: string, k: number, categories?: ReadonlySet<Chunk["category"]>): ChunkHit[] {
-    const accept = categories ? (id: number) => categories.has(this.chunks.get(id)?.category ?? "text") : undefined;
-    return this.engine.search(query, k, accept).flatMap((hit) => {
+    const wanted = categories ?? new Set<Chunk["category"]>(["code", "doc", "text"]);
+    const collections = [...new Set([...wanted].map(collectionOf))];
+    // Code and text share a collection: filter when only one of them is wanted.
+    const filter = wanted.has("code") !== wanted.has("text") ? (id: number) => wanted.has(this.chunks.get(id)?.category ?? "text") : undefined;
+    return this.engine.search(query, k, collections, filter).flatMap((hit) => {
       const chunk = this.chunks.get(hit.id);
       return chunk ? [{ chunk, score: hit.score }] : [];
     });
   }
 
-  /** How informative a normalized term is in this repository (BM25 IDF); unseen terms score highest. */
-  termWeight(term: string): number {
-    return this.engine.inverseDocumentFrequency(term);
+  /** How informative a normalized term is (BM25 IDF) in the source, the docs, or both; unseen terms score highest. */
+  termWeight(term: string, vocabulary: Vocabulary = "all"): number {
+    return this.engine.inverseDocumentFrequency(term, vocabulary);
   }
 
   /** In how many chunks a normalized term occurs; 0 when the repository never uses it. */
-  termFrequency(term: string): number {
-    return this.engine.documentFrequencyOf(term);
+  termFrequency(term: string, vocabulary: Vocabulary = "all"): number {
+    return this.engine.documentFrequencyOf(term, vocabulary);
   }
 
   symbolsIn(path: string): readonly SymbolRecord[] {
@@ -236,7 +239,7 @@ export async function buildRepositoryIndex(options: BuildOptions): Promise<Repos
   const snapshot = cacheFile ? await loadSnapshot(cacheFile, root) : undefined;
   const previous = snapshot?.files ?? {};
   const previousSkipped = snapshot?.skipped ?? {};
-  const engine = snapshot ? SearchEngine.fromSnapshot(snapshot.search) : SearchEngine.empty();
+  const engine = snapshot ? SearchCollections.fromSnapshot(snapshot.search) : SearchCollections.empty();
   let nextChunkId = snapshot?.nextChunkId ?? 1;
 
   const indexed: Record<string, CachedFile> = {};
@@ -246,10 +249,12 @@ export async function buildRepositoryIndex(options: BuildOptions): Promise<Repos
   let changedFiles = 0;
 
   // Documents go to the engine in batches, so their text can be collected as the build goes.
-  const documents: SearchDocument[] = [];
+  const documents: Record<Collection, SearchDocument[]> = { source: [], docs: [] };
   const flushDocuments = () => {
-    engine.add(documents);
-    documents.length = 0;
+    for (const collection of ["source", "docs"] as const) {
+      engine.add(collection, documents[collection]);
+      documents[collection].length = 0;
+    }
   };
 
   async function analyse(file: ReadFile): Promise<CachedFile> {
@@ -257,10 +262,10 @@ export async function buildRepositoryIndex(options: BuildOptions): Promise<Repos
     const analysis = analyzeFile(file.walked.path, file.lines, file.type);
     const chunks = analysis.chunks.map(({ path, text, ...range }) => {
       const id = nextChunkId++;
-      documents.push({ id, path, name: range.title ?? range.symbol ?? "", text });
+      documents[collectionOf(range.category)].push({ id, path, name: range.title ?? range.symbol ?? "", text });
       return { ...range, id };
     });
-    if (documents.length > 5000) flushDocuments();
+    if (documents.source.length + documents.docs.length > 5000) flushDocuments();
     stats.analysed++;
     return {
       hash: file.hash,
@@ -289,7 +294,7 @@ export async function buildRepositoryIndex(options: BuildOptions): Promise<Repos
         if (cached && cached.hash === outcome.file.hash) {
           indexed[walked.path] = { ...cached, ...stampOf(walked) };
         } else {
-          if (cached) engine.discard(cached.chunks.map((chunk) => chunk.id));
+          if (cached) engine.discard(collectionOf(cached.category), cached.chunks.map((chunk) => chunk.id));
           indexed[walked.path] = await analyse(outcome.file);
           changedFiles++;
         }
@@ -309,7 +314,7 @@ export async function buildRepositoryIndex(options: BuildOptions): Promise<Repos
   flushDocuments();
 
   const removed = Object.keys(previous).filter((path) => !indexed[path]);
-  for (const path of removed) engine.discard(previous[path]!.chunks.map((chunk) => chunk.id));
+  for (const path of removed) engine.discard(collectionOf(previous[path]!.category), previous[path]!.chunks.map((chunk) => chunk.id));
   stats.fromCache = Object.keys(indexed).length - stats.analysed;
 
   const files = new Map<string, IndexedFile>();

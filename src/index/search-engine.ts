@@ -124,3 +124,75 @@ export class SearchEngine {
     return results.slice(0, k).map((r) => ({ id: r.id as number, score: r.score }));
   }
 }
+
+/** The two collections searched separately, so each has its own term statistics. */
+export type Collection = "source" | "docs";
+export type Vocabulary = Collection | "all";
+
+export interface CollectionsSnapshot {
+  source: SearchSnapshot;
+  docs: SearchSnapshot;
+}
+
+export const collectionOf = (category: "code" | "doc" | "text"): Collection => (category === "doc" ? "docs" : "source");
+
+/**
+ * Source (code, configuration, logs) and documentation in separate BM25 engines: a word that is
+ * everywhere in the code ("test" in a project with thousands of tests) can still be rare, and
+ * telling, in the documentation, and the other way round.
+ */
+export class SearchCollections {
+  private constructor(private readonly engines: Record<Collection, SearchEngine>) {}
+
+  static empty(): SearchCollections {
+    return new SearchCollections({ source: SearchEngine.empty(), docs: SearchEngine.empty() });
+  }
+
+  static fromSnapshot(snapshot: CollectionsSnapshot): SearchCollections {
+    return new SearchCollections({ source: SearchEngine.fromSnapshot(snapshot.source), docs: SearchEngine.fromSnapshot(snapshot.docs) });
+  }
+
+  snapshot(): CollectionsSnapshot {
+    return { source: this.engines.source.snapshot(), docs: this.engines.docs.snapshot() };
+  }
+
+  add(collection: Collection, documents: readonly SearchDocument[]): void {
+    this.engines[collection].add(documents);
+  }
+
+  discard(collection: Collection, ids: Iterable<number>): void {
+    this.engines[collection].discard(ids);
+  }
+
+  async vacuum(): Promise<void> {
+    await Promise.all([this.engines.source.vacuum(), this.engines.docs.vacuum()]);
+  }
+
+  /**
+   * Best-first hits from the given collections. Hits from two collections are merged on their
+   * score relative to each collection's best hit, since raw BM25 scores do not compare across them.
+   */
+  search(query: string, k: number, collections: readonly Collection[], accept?: (id: number) => boolean): SearchHit[] {
+    if (collections.length === 1) return this.engines[collections[0]!].search(query, k, accept);
+    return collections
+      .flatMap((collection) => {
+        const hits = this.engines[collection].search(query, k, accept);
+        const top = hits[0]?.score ?? 1;
+        return hits.map((hit) => ({ id: hit.id, score: hit.score / top }));
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  }
+
+  inverseDocumentFrequency(term: string, vocabulary: Vocabulary): number {
+    if (vocabulary !== "all") return this.engines[vocabulary].inverseDocumentFrequency(term);
+    const n = Math.max(1, this.engines.source.size + this.engines.docs.size);
+    const df = this.documentFrequencyOf(term);
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  documentFrequencyOf(term: string, vocabulary: Vocabulary = "all"): number {
+    if (vocabulary !== "all") return this.engines[vocabulary].documentFrequencyOf(term);
+    return this.engines.source.documentFrequencyOf(term) + this.engines.docs.documentFrequencyOf(term);
+  }
+}

@@ -63,9 +63,34 @@ function bestBySuffix(candidates: readonly string[], segments: string[]): { path
   return best;
 }
 
+/** The repository's own name: its directory, and its package name when it has a package.json. */
+function ownNames(index: RepositoryIndex): string[] {
+  return [index.root.slice(index.root.lastIndexOf("/") + 1)];
+}
+
+/**
+ * A frame inside an installed copy of this repository (`…/node_modules/<this repo>/lib/x.js`, a
+ * site-packages copy) points at the repository's own file, not at a dependency.
+ */
+function insideOwnInstall(index: RepositoryIndex, normalized: string): string | undefined {
+  for (const name of ownNames(index)) {
+    const marker = new RegExp(`(?:^|/)(?:node_modules|site-packages|dist-packages)/${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(.+)$`);
+    const rest = marker.exec(normalized)?.[1];
+    if (rest && index.files.has(rest)) return rest;
+  }
+  return undefined;
+}
+
 export function mapFramePath(index: RepositoryIndex, file: string): MappedPath | undefined {
+  const absolute = normalize(file);
+  // A frame from this very checkout maps exactly, wherever the checkout lives.
+  if (absolute.startsWith(`${index.root}/`) && index.files.has(absolute.slice(index.root.length + 1))) {
+    return { path: absolute.slice(index.root.length + 1), approximate: false };
+  }
+  const ownInstall = insideOwnInstall(index, absolute);
+  if (ownInstall) return { path: ownInstall, approximate: false };
   if (isExternalFrame(file)) return undefined;
-  const normalized = normalize(file).replace(/^\.?\//, "");
+  const normalized = absolute.replace(/^\.?\//, "");
   if (index.files.has(normalized)) return { path: normalized, approximate: false };
   const segments = normalized.split("/").filter(Boolean);
   const base = segments[segments.length - 1];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Evidence } from "../contract.js";
+import { asksAboutTests, isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
 import { boundedEndLine, boundText, defineTool, round } from "./tool.js";
 
@@ -13,13 +14,24 @@ export const SearchQuerySchema = z
 const CODE_CATEGORIES = new Set(["code", "text"] as const);
 const DOC_CATEGORIES = new Set(["doc"] as const);
 
+/**
+ * Tests repeat the vocabulary of the code they test, so they crowd out the implementation for a
+ * question about behaviour. They rank lower unless the query is about tests.
+ */
+const TEST_PENALTY = 0.6;
+
 export async function searchChunks(
   index: RepositoryIndex,
   query: string,
   k: number,
   categories: ReadonlySet<"code" | "doc" | "text">,
 ): Promise<Evidence[]> {
-  const hits = index.search(query, k, categories);
+  const penalizeTests = !asksAboutTests(query);
+  const hits = index
+    .search(query, penalizeTests ? k * 3 : k, categories)
+    .map((hit) => ({ ...hit, score: penalizeTests && isTestPath(hit.chunk.path) ? hit.score * TEST_PENALTY : hit.score }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, k);
   return Promise.all(
     hits.map(async ({ chunk, score }) => {
       const text = boundText(await index.chunkText(chunk));
