@@ -11,17 +11,29 @@ export const DATA_POLICY = [
   "Use only the evidence you retrieved; cite each claim as path:start-end with a line range inside the evidence. If the evidence does not answer the question, say it was not found in this repository.",
 ].join("\n");
 
+/**
+ * Every element name the prompts use to delimit data (tool-agent, router, synthesis). The whole
+ * name must be listed: `<evidence_list>` is not `<evidence>` followed by a word boundary.
+ */
+const DELIMITER_NAMES = ["evidence", "evidence_list", "tool_result", "user_question", "conversation_so_far", "specialist", "system", "user", "assistant"];
+const DELIMITER_TAG = new RegExp(`<(?=\\s*/?\\s*(?:${DELIMITER_NAMES.join("|")})(?![\\w-]))`, "gi");
+
 /** Neutralises anything in repository text that could close or open our delimiters. */
 export function escapeEvidenceText(text: string): string {
-  return text.replace(/<\/?(evidence|tool_result|system|user|assistant)\b/gi, (tag) => tag.replace("<", "&lt;"));
+  return text.replace(DELIMITER_TAG, "&lt;");
+}
+
+/** A value safe inside a double-quoted attribute of our delimiters (paths and symbols come from the repository). */
+export function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\r?\n/g, " ");
 }
 
 export function formatEvidence(evidence: readonly Evidence[]): string {
   if (evidence.length === 0) return "(no evidence returned)";
   return evidence
     .map((e) => {
-      const symbol = e.symbol ? ` symbol="${e.symbol.replace(/"/g, "'")}"` : "";
-      return `<evidence path="${e.path}" lines="${e.startLine}-${e.endLine}" kind="${e.kind}"${symbol}>\n${escapeEvidenceText(e.text)}\n</evidence>`;
+      const symbol = e.symbol ? ` symbol="${escapeAttribute(e.symbol)}"` : "";
+      return `<evidence path="${escapeAttribute(e.path)}" lines="${e.startLine}-${e.endLine}" kind="${e.kind}"${symbol}>\n${escapeEvidenceText(e.text)}\n</evidence>`;
     })
     .join("\n");
 }
