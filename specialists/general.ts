@@ -1,8 +1,8 @@
 import type { Evidence } from "../src/contract.js";
 import type { AgentDefinition } from "./types.js";
 import { collect } from "./shared/gather.js";
-
-const README = /^readme(\.[a-z]+)?$/i;
+import { readDependencies } from "./shared/gather.js";
+import { asksAboutStack, topLevelManifests, topLevelReadme } from "./shared/project-files.js";
 
 /**
  * The general specialist: questions about the repository as a whole, and the fallback when another
@@ -14,7 +14,7 @@ export const generalSpecialist: AgentDefinition = {
   purpose: "Broad questions about the repository as a whole: what it does, what it is built with, how it is laid out, how its parts fit together.",
   tools: ["search_code", "find_symbol", "read_file", "list_files", "search_docs", "parse_stack_trace", "search_errors"],
   maxSteps: 4,
-  toolBudget: 3,
+  toolBudget: 4,
   vocabulary: "all",
   systemPrompt: [
     "You are the generalist of a service that answers questions about one code repository: its purpose, stack, layout and how its parts fit together.",
@@ -26,10 +26,13 @@ export const generalSpecialist: AgentDefinition = {
   async gather(context) {
     const budget = { left: this.toolBudget };
     const evidence: Evidence[] = [];
-    const readme = [...context.index.files.keys()].find((path) => !path.includes("/") && README.test(path));
+    const readme = topLevelReadme(context.index);
     if (readme) evidence.push(...(await collect(context, budget, "read_file", { path: readme, endLine: 60 })));
+    const manifest = topLevelManifests(context.index)[0];
+    const pinned = manifest && asksAboutStack(context.question) ? await readDependencies(context, budget, manifest) : [];
+    evidence.push(...pinned);
     evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 4 })));
     evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 4 })));
-    return { evidence };
+    return { evidence, pinned };
   },
 };

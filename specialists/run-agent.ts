@@ -79,6 +79,7 @@ export async function runAgent(agent: AgentDefinition, input: AgentRunInput, dep
     aboutTests: asksAboutTests(input.question),
     ...(gathered.lead ? { lead: gathered.lead } : {}),
     ...(gathered.strongSignal ? { strongSignal: true } : {}),
+    ...(gathered.pinned?.length ? { pinned: gathered.pinned } : {}),
   });
   return {
     agent: agent.name,

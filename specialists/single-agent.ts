@@ -4,6 +4,8 @@ import type { AgentDefinition } from "./types.js";
 import { rankByCoverage } from "./shared/evidence-ranking.js";
 import { collect, collectDetails } from "./shared/gather.js";
 import { identifiersIn, looksLikeError, looksLikeTrace, pathsIn } from "./shared/question.js";
+import { readDependencies } from "./shared/gather.js";
+import { asksAboutStack, topLevelManifests } from "./shared/project-files.js";
 import { profileQuestion } from "./shared/relevance.js";
 
 /** Once the best evidence covers this much of the question, further searches are skipped. */
@@ -44,11 +46,14 @@ export const singleAgent: AgentDefinition = {
     }
     if (looksLikeError(context.question)) evidence.push(...(await collect(context, budget, "search_errors", { text: context.question.slice(0, 20_000) })));
     for (const path of pathsIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "read_file", { path, endLine: 120 })));
+    const manifest = topLevelManifests(context.index)[0];
+    const pinned = manifest && asksAboutStack(context.question) ? await readDependencies(context, budget, manifest) : [];
+    evidence.push(...pinned);
     for (const name of identifiersIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "find_symbol", { name })).slice(0, 3));
     const profile = profileQuestion(context.index, context.question);
     const covered = () => (rankByCoverage(profile, evidence)[0]?.coverage ?? 0) >= COVERED_ENOUGH;
     if (!covered()) evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 6 })));
     if (!covered()) evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 4 })));
-    return { evidence, strongSignal };
+    return { evidence, strongSignal, pinned };
   },
 };

@@ -46,6 +46,8 @@ export interface GatheredEvidence {
   lead?: string;
   /** True when a tool found something that answers the question by itself (a mapped stack frame). */
   strongSignal?: boolean;
+  /** Evidence the strategy knows belongs in the answer whatever its wording (a manifest for a stack question). */
+  pinned?: Evidence[];
 }
 
 /**

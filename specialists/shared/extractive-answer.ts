@@ -1,7 +1,7 @@
 import { NOT_FOUND_PHRASE, type Citation, type Evidence } from "../../src/contract.js";
 import { fileTypeOf } from "../../src/index/languages.js";
 import { isTestPath } from "../../src/index/path-kinds.js";
-import { coverage, evidenceTerms, lineScores, missingTerms, type QuestionProfile } from "./relevance.js";
+import { coverage, evidenceTerms, isMarkupLine, lineScores, missingTerms, type QuestionProfile } from "./relevance.js";
 
 /**
  * The offline answer: the key lines of the best evidence, quoted verbatim, each block cited as
@@ -16,6 +16,8 @@ export interface ComposeOptions {
   lead?: string;
   /** Evidence that answers by itself (a mapped stack frame) skips the coverage threshold. */
   strongSignal?: boolean;
+  /** Evidence quoted whatever its coverage, after the primary block. */
+  pinned?: readonly Evidence[];
   /** Below this share of the question's weight, the answer is "not found". */
   minCoverage: number;
   /** True when the question asks about tests, so test files are not ranked down. */
@@ -34,6 +36,7 @@ export interface ComposedAnswer {
 
 const PRIMARY_LINES = 14;
 const SECONDARY_LINES = 8;
+const PINNED_LINES = 16;
 const TEST_COVERAGE_WEIGHT = 0.7;
 /** A further block is added only when it covers at least this share of the question's weight anew. */
 const MIN_MARGINAL_GAIN = 0.1;
@@ -70,8 +73,9 @@ function bestWindow(evidence: Evidence, profile: QuestionProfile, maxLines: numb
   let last = bestStart + length - 1;
   // A symbol's signature line says what the quoted body belongs to.
   if (evidence.symbol && first > 0 && first <= SIGNATURE_REACH) first = 0;
-  while (last > first && !lines[last]!.trim()) last--;
-  while (first < last && !lines[first]!.trim()) first++;
+  const skippable = (line: string) => !line.trim() || isMarkupLine(line);
+  while (last > first && skippable(lines[last]!)) last--;
+  while (first < last && skippable(lines[first]!)) first++;
   return { evidence, startLine: evidence.startLine + first, endLine: evidence.startLine + last, lines: lines.slice(first, last + 1) };
 }
 
@@ -137,7 +141,10 @@ export function composeExtractiveAnswer(options: ComposeOptions): ComposedAnswer
   // otherwise the first item that covers nearly as much as the best one does.
   const primary = options.strongSignal ? scored[0]! : scored.find((s) => s.coverage >= bestCoverage * PRIMARY_RELATIVE_COVERAGE)!;
   const blocks: Block[] = [bestWindow(primary.evidence, profile, PRIMARY_LINES)];
-  const maxBlocks = options.maxBlocks ?? 3;
+  for (const item of options.pinned ?? []) {
+    if (item !== primary.evidence) blocks.push(bestWindow(item, profile, PINNED_LINES));
+  }
+  const maxBlocks = (options.maxBlocks ?? 3) + blocks.length - 1;
   // Further blocks answer what the quoted lines do not yet cover (a multi-part question's other
   // parts), chosen greedily by the weight of the question terms they add.
   while (blocks.length < maxBlocks) {

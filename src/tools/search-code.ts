@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Evidence } from "../contract.js";
-import { asksAboutTests, isTestPath } from "../index/path-kinds.js";
+import { asksAboutTests, asksAboutTypes, isDeclarationPath, isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
 import { boundedEndLine, boundText, defineTool, round } from "./tool.js";
 
@@ -15,10 +15,12 @@ const CODE_CATEGORIES = new Set(["code", "text"] as const);
 const DOC_CATEGORIES = new Set(["doc"] as const);
 
 /**
- * Tests repeat the vocabulary of the code they test, so they crowd out the implementation for a
- * question about behaviour. They rank lower unless the query is about tests.
+ * Tests repeat the vocabulary of the code they test, and type declarations repeat its names, so
+ * both crowd out the implementation for a question about behaviour. They rank lower unless the
+ * query is about tests or types.
  */
 const TEST_PENALTY = 0.6;
+const DECLARATION_PENALTY = 0.7;
 
 export async function searchChunks(
   index: RepositoryIndex,
@@ -27,9 +29,12 @@ export async function searchChunks(
   categories: ReadonlySet<"code" | "doc" | "text">,
 ): Promise<Evidence[]> {
   const penalizeTests = !asksAboutTests(query);
+  const penalizeDeclarations = !asksAboutTypes(query);
+  const weight = (path: string) =>
+    (penalizeTests && isTestPath(path) ? TEST_PENALTY : 1) * (penalizeDeclarations && isDeclarationPath(path) ? DECLARATION_PENALTY : 1);
   const hits = index
-    .search(query, penalizeTests ? k * 3 : k, categories)
-    .map((hit) => ({ ...hit, score: penalizeTests && isTestPath(hit.chunk.path) ? hit.score * TEST_PENALTY : hit.score }))
+    .search(query, k * 3, categories)
+    .map((hit) => ({ ...hit, score: hit.score * weight(hit.chunk.path) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k);
   return Promise.all(
