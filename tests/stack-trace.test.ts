@@ -63,6 +63,24 @@ describe("parseStackTrace", () => {
   });
 });
 
+describe("parseStackTrace on CI logs", () => {
+  it("reads frames through GitHub Actions timestamps and vitest's function-first frames", () => {
+    const log = [
+      "2026-11-22T08:41:07.9313510Z  FAIL  tests/hmac.test.ts > verifySignature > accepts a signature",
+      "2026-11-22T08:41:07.9423510Z SignatureExpiredError: signature timestamp is outside the tolerance window (300s)",
+      "2026-11-22T08:41:07.9533510Z  ❯ verifySignature src/signing/hmac.ts:83:11",
+      "2026-11-22T08:41:08.0303510Z  ❯ tests/hmac.test.ts:24:12",
+      "2026-11-22T08:41:08.1583510Z ##[error]SignatureExpiredError: signature timestamp is outside the tolerance window (300s)",
+    ].join("\n");
+    const trace = parseStackTrace(log);
+    expect(trace).toMatchObject({ language: "javascript", errorType: "SignatureExpiredError" });
+    expect(trace.frames).toEqual([
+      { file: "src/signing/hmac.ts", line: 83, column: 11, function: "verifySignature" },
+      { file: "tests/hmac.test.ts", line: 24, column: 12 },
+    ]);
+  });
+});
+
 describe("parse_stack_trace tool", () => {
   let index: RepositoryIndex;
   let cleanup: () => Promise<void>;

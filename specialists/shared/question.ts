@@ -1,3 +1,5 @@
+import { parseStackTrace } from "../../src/tools/stack-trace.js";
+
 /** What a question names: identifiers, file paths, a pasted trace. Used by offline strategies. */
 
 const BACKTICKED = /`([^`\n]{2,80})`/g;
@@ -9,7 +11,6 @@ const IDENTIFIER_SHAPES = [
   /\b[A-Za-z_$][\w$]*(?=\(\))/g, // fn()
 ];
 const FILE_PATH = /(?:^|[\s"'`(])((?:[\w.-]+\/)*[\w.-]+\.(?:ts|tsx|js|jsx|mjs|cjs|py|go|rs|java|rb|md|rst|json|ya?ml|toml|sql|sh|txt|cfg|ini|log|env\.example))(?=$|[\s"'`),:;?])/g;
-const TRACE_SHAPES = [/^\s+at .+:\d+(:\d+)?\)?\s*$/m, /^\s*File "[^"]+", line \d+/m, /\.go:\d+ \+0x/, /^\s*❯ .+:\d+:\d+/m, /\tat [\w.$]+\([\w.]+:\d+\)/];
 
 const WORDS_THAT_LOOK_LIKE_CODE = new Set(["e.g", "i.e", "etc.", "vs."]);
 
@@ -33,8 +34,9 @@ export function pathsIn(question: string): string[] {
   return [...new Set([...question.matchAll(FILE_PATH)].map((m) => m[1]!.replace(/^\.\//, "")))];
 }
 
+/** A pasted stack trace, traceback, panic or test-runner failure: something parse_stack_trace can read. */
 export function looksLikeTrace(text: string): boolean {
-  return TRACE_SHAPES.some((shape) => shape.test(text));
+  return parseStackTrace(text).frames.length > 0;
 }
 
 /** An error code, an error class or an error-looking line ("…Error: …", "ERROR …", "panic: …"). */

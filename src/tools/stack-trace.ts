@@ -23,12 +23,14 @@ const GO_LOCATION = /^\s+(\S+\.go):(\d+)(?: \+0x[0-9a-f]+)?\s*$/;
 const GO_FUNCTION = /^([\w./*()-]+)\((?:[^)]*)\)\s*$/;
 const JAVA_FRAME = /^\s*at ([\w.$<>]+)\(([\w$.-]+\.(?:java|kt|scala|groovy)):(\d+)\)/;
 const JS_ERROR_HEADER = /^\s*(?:Uncaught\s+)?(?:\[?([A-Z]\w*(?:Error|Exception|Failure|Fault)?)(?: \[([A-Z][A-Z0-9_]+)\])?\]?):\s?(.*)$/;
-const VITEST_FRAME = /^\s*(?:❯|>|at)\s+((?:\.{0,2}\/)?[\w@./-]+\.[cm]?[jt]sx?):(\d+):(\d+)/;
+const VITEST_FRAME = /^\s*(?:❯|>|at)\s+(?:([\w$.<>]+)\s+)?((?:\.{0,2}\/)?[\w@./-]+\.[cm]?[jt]sx?):(\d+):(\d+)/;
+/** CI log decorations before each line: ISO timestamps (GitHub Actions), `##[error]` markers. */
+const LOG_LINE_PREFIX = /^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\s|##\[\w+\])+/;
 /** Error codes: `E_RATE_LIMITED`, `ERR_INVALID_ARG_TYPE`, `EXX_FOO`, and POSIX errno names. */
 export const ERROR_CODE_PATTERN =
   /\b(E_[A-Z0-9_]{3,}|ERR_[A-Z0-9_]{3,}|E[A-Z]{1,3}_[A-Z0-9_]{3,}|E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|NOTFOUND|ACCES|ADDRINUSE|ADDRNOTAVAIL|PIPE|NOENT|EXIST|PERM|NOTDIR|ISDIR|MFILE|AI_AGAIN|HOSTUNREACH|NETUNREACH|NOSPC|BUSY))\b/;
 
-const lines = (text: string) => text.split(/\r?\n/);
+const lines = (text: string) => text.split(/\r?\n/).map((line) => line.replace(LOG_LINE_PREFIX, ""));
 
 function detectLanguage(text: string): ParsedTrace["language"] {
   if (/Traceback \(most recent call last\)|^\s*File "[^"]+", line \d+/m.test(text)) return "python";
@@ -110,7 +112,7 @@ function parseJavaScript(lines: readonly string[]): Pick<ParsedTrace, "frames" |
   if (frames.length === 0) {
     for (const line of lines) {
       const frame = VITEST_FRAME.exec(line);
-      if (frame) frames.push({ file: frame[1]!, line: Number(frame[2]), column: Number(frame[3]) });
+      if (frame) frames.push({ file: frame[2]!, line: Number(frame[3]), column: Number(frame[4]), ...(frame[1] ? { function: frame[1] } : {}) });
     }
   }
   let errorType: string | undefined;
@@ -130,7 +132,7 @@ function parseJavaScript(lines: readonly string[]): Pick<ParsedTrace, "frames" |
 /** Parses a pasted JavaScript/TypeScript, Python, Go or Java stack trace (or test-runner output). */
 export function parseStackTrace(text: string): ParsedTrace {
   const traceLines = lines(text);
-  const language = detectLanguage(text);
+  const language = detectLanguage(traceLines.join("\n"));
   const parsed =
     language === "python" ? parsePython(traceLines)
     : language === "go" ? parseGo(traceLines)
