@@ -75,7 +75,9 @@ function graphPipeline(name: PipelineName, graph: CompiledAskGraph, deps: GraphD
             throw new AppError("PIPELINE_FAILED", `The ${name} pipeline failed: ${error instanceof Error ? error.message : String(error)}`, true);
           }
           const traceId = VALID_TRACE_ID.test(root.traceId) ? root.traceId : null;
-          const result = toAskResult(name, deps, state, performance.now() - started, traceId);
+          const result: AskResult = { ...toAskResult(name, deps, state, performance.now() - started, traceId), ...(root.traceUrl ? { traceUrl: root.traceUrl } : {}) };
+          // The route is known only now; the root span's tags become the trace's (Langfuse unions them).
+          if (result.route) root.addTraceTags([`route:${result.route}`]);
           root.update({
             output: { answer: result.answer, route: result.route, citations: result.citations, notFound: result.notFound },
             metadata: { routesRun: result.routesRun, toolCalls: result.toolsCalled.length, warnings: result.warnings },

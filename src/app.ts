@@ -10,6 +10,8 @@ import { ModelRouter } from "./models/openai/model-router.js";
 import { createOpenAIProvider } from "./models/openai/provider.js";
 import { offlineProvider, type ModelProvider } from "./models/provider.js";
 import { ClassifierRouter, type Router } from "./models/routing.js";
+import { generationCallbacks } from "./tracing/generation-handler.js";
+import { initTracing } from "./tracing/setup.js";
 
 /** Everything a request needs, built once per process. */
 export interface AppServices {
@@ -34,6 +36,8 @@ export function createModelProvider(config: AppConfig): ModelProvider {
 }
 
 export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<AppServices> {
+  // Idempotent: a test that installed its own exporter first keeps it.
+  initTracing(config.tracing);
   const index =
     overrides.index ??
     (await buildRepositoryIndex({
@@ -43,12 +47,13 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
       ...(overrides.onIndexProgress ? { onProgress: overrides.onIndexProgress } : {}),
     }));
   const models = overrides.models ?? createModelProvider(config);
+  const modelCallbacks = overrides.modelCallbacks ?? generationCallbacks(models.prices);
   const classifierRouter = new ClassifierRouter(loadRouteClassifier(config.routing.classifierPath));
   const specialists = { ...SPECIALISTS, ...overrides.specialists };
   const routerModel = models.chatModel("router");
   const purposes = Object.fromEntries(Object.entries(specialists).map(([route, agent]) => [route, agent.purpose])) as Record<Route, string>;
   const router: Router = routerModel
-    ? new ModelRouter(routerModel, models.models.router ?? "unknown", models.prices, purposes, classifierRouter, overrides.modelCallbacks)
+    ? new ModelRouter(routerModel, models.models.router ?? "unknown", models.prices, purposes, classifierRouter, modelCallbacks)
     : classifierRouter;
   const deps: GraphDependencies = {
     index,
@@ -60,7 +65,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     minCoverage: config.answers.minCoverage,
     specialistTimeoutMs: config.specialists.timeoutMs,
     specialistMaxAttempts: config.specialists.maxAttempts,
-    ...(overrides.modelCallbacks ? { modelCallbacks: overrides.modelCallbacks } : {}),
+    modelCallbacks,
     ...(overrides.modelCache ? { modelCache: overrides.modelCache } : {}),
   };
   const pipelines = createPipelines(deps, { repository: index.root, indexVersion: index.version });

@@ -87,8 +87,14 @@ export const EnvSchema = z.object({
 
   LANGFUSE_PUBLIC_KEY: optionalString,
   LANGFUSE_SECRET_KEY: optionalString,
-  LANGFUSE_BASE_URL: optionalString,
-  LANGFUSE_TRACING_ENVIRONMENT: optionalString,
+  LANGFUSE_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** Where people open Langfuse when it differs from LANGFUSE_BASE_URL (trace links in /ask results). */
+  LANGFUSE_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** The Langfuse project id, so trace links open the trace page directly. */
+  LANGFUSE_PROJECT_ID: optionalString,
+  LANGFUSE_TRACING_ENVIRONMENT: optionalString.pipe(
+    z.string().max(40).regex(/^(?!langfuse)[a-z0-9_-]+$/, "lowercase letters, digits, _ and - only, not starting with langfuse (Langfuse ignores other values)").optional(),
+  ),
   TRACE_CONSOLE: boolean(false),
 });
 
@@ -112,7 +118,7 @@ export interface AppConfig {
   routing: { classifierPath?: string; lowConfidence: number };
   answers: { minCoverage: number };
   specialists: { timeoutMs: number; maxAttempts: number; maxSteps: number };
-  tracing: { publicKey?: string; secretKey?: string; baseUrl?: string; environment?: string; console: boolean };
+  tracing: { publicKey?: string; secretKey?: string; baseUrl?: string; uiUrl?: string; projectId?: string; environment?: string; console: boolean };
 }
 
 export class ConfigError extends Error {
@@ -152,6 +158,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ...(env.LANGFUSE_PUBLIC_KEY ? { publicKey: env.LANGFUSE_PUBLIC_KEY } : {}),
       ...(env.LANGFUSE_SECRET_KEY ? { secretKey: env.LANGFUSE_SECRET_KEY } : {}),
       ...(env.LANGFUSE_BASE_URL ? { baseUrl: env.LANGFUSE_BASE_URL } : {}),
+      ...(env.LANGFUSE_UI_URL ? { uiUrl: env.LANGFUSE_UI_URL } : {}),
+      ...(env.LANGFUSE_PROJECT_ID ? { projectId: env.LANGFUSE_PROJECT_ID } : {}),
       ...(env.LANGFUSE_TRACING_ENVIRONMENT ? { environment: env.LANGFUSE_TRACING_ENVIRONMENT } : {}),
       console: env.TRACE_CONSOLE,
     },

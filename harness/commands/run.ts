@@ -5,6 +5,7 @@ import { loadBenchmark } from "../benchmark.js";
 import { HarnessError } from "../errors.js";
 import { createPipelineFactory, type ModelDescription, type PipelineFactory } from "../pipelines.js";
 import { runBenchmark, type RunSummary } from "../runner/run-benchmark.js";
+import { flushTracing } from "../../src/tracing/setup.js";
 import type { CommandIO } from "./io.js";
 
 export const RunOptionsSchema = z
@@ -68,6 +69,9 @@ export async function runCommand(options: RunOptions, io: CommandIO, deps: RunDe
     ...(describe ? { describeModels: describe } : {}),
     ...(deps.signal ? { signal: deps.signal } : {}),
     notify: io.err,
+  }).finally(async () => {
+    // In-process pipelines traced into this process: deliver the run's traces before the CLI exits.
+    if (!(await flushTracing())) io.err("tracing: exporting this run's traces did not finish in time; some may be missing in Langfuse");
   });
   io.out(
     `${summary.interrupted ? "interrupted" : "done"}: ${summary.executed} run, ${summary.skipped} kept from before, ${summary.errors} error(s) of ${summary.planned} planned`,
