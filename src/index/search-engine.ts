@@ -30,6 +30,8 @@ export interface SearchSnapshot {
 }
 
 const FIELD_BOOSTS = { name: 3, path: 2, text: 1 } as const;
+/** Most document-frequency (≈ postings scored) one query may spend; see SearchEngine.withinBudget. */
+const QUERY_POSTINGS_BUDGET = 15_000;
 
 export class SearchEngine {
   private readonly engine: MiniSearch<SearchDocument>;
@@ -100,10 +102,33 @@ export class SearchEngine {
     return this.documentFrequency.get(term) ?? 0;
   }
 
+  /**
+   * Bounds the work of one query: MiniSearch scores and sorts every document a query word matches,
+   * so a few very common words ("node", "value" in a compiler) cost most of the search time in a
+   * large repository while adding little to BM25. Words are taken rarest first until their document
+   * frequencies add up to the budget; the two rarest are always kept. In a small repository every
+   * query fits the budget and nothing is dropped.
+   */
+  private withinBudget(query: string): string {
+    const tokens = [...new Set(tokenizeCode(query, true))];
+    const withFrequency = tokens.map((token) => ({ token, df: this.documentFrequency.get(normalizeTerm(token)) ?? 0 }));
+    const total = withFrequency.reduce((sum, t) => sum + t.df, 0);
+    if (total <= QUERY_POSTINGS_BUDGET) return query;
+    withFrequency.sort((a, b) => a.df - b.df);
+    const kept: string[] = [];
+    let spent = 0;
+    for (const { token, df } of withFrequency) {
+      if (kept.length >= 2 && spent + df > QUERY_POSTINGS_BUDGET) continue;
+      kept.push(token);
+      spent += df;
+    }
+    return kept.join(" ");
+  }
+
   /** Best-first hits; `accept` filters by document id before the top-k cut; `boostTerm` weighs query terms. */
   search(query: string, k: number, accept?: (id: number) => boolean, boostTerm?: (term: string) => number): SearchHit[] {
     if (!query.trim()) return [];
-    const results = this.engine.search(query, {
+    const results = this.engine.search(this.withinBudget(query), {
       ...(accept ? { filter: (r) => accept(r.id as number) } : {}),
       ...(boostTerm ? { boostTerm: (term: string) => boostTerm(term) } : {}),
     });
