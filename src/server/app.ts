@@ -1,0 +1,75 @@
+import Fastify, { LogController, type FastifyInstance, type RawServerDefault } from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AppServices } from "../app.js";
+import type { AppConfig } from "../config.js";
+import { registerErrorHandling } from "./error-handler.js";
+import { registerOpenApi } from "./openapi.js";
+import { trackReadiness } from "./readiness.js";
+import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
+import { registerRequestLog } from "./request-log.js";
+import { askRoutes } from "./routes/ask.js";
+import { healthRoutes } from "./routes/health.js";
+import { BODY_LIMIT_BYTES } from "./schemas.js";
+import { closeConnectionsWhenClosing } from "./shutdown.js";
+
+export type ApiServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyInstance["log"], ZodTypeProvider>;
+
+export interface BuildServerOptions {
+  config: AppConfig;
+  /** The index and pipelines; a promise while they are still being built (the server answers 503 NOT_READY until then). */
+  services?: Promise<AppServices> | AppServices;
+  /** false for no logs; a stream to capture them (tests); default: JSON lines on stdout. */
+  logger?: boolean | { stream: { write(line: string): void } };
+}
+
+/** Log paths that could hold credentials; pino replaces their values wherever they are logged. */
+const REDACTED_LOG_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["x-api-key"]',
+  "headers.authorization",
+  "headers.cookie",
+  'headers["x-api-key"]',
+  "*.apiKey",
+  "*.secretKey",
+  "*.*.apiKey",
+  "*.*.secretKey",
+];
+
+export function buildServer({ config, services, logger = true }: BuildServerOptions): ApiServer {
+  const app = Fastify({
+    logger:
+      logger === false
+        ? false
+        : {
+            level: config.server.logLevel,
+            redact: { paths: REDACTED_LOG_PATHS, censor: "[redacted]" },
+            ...(typeof logger === "object" ? { stream: logger.stream } : {}),
+          },
+    genReqId: requestIdFor,
+    // registerRequestLog writes one line per request instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // The rare request that still arrives on an open connection while closing is served, not refused
+    // with Fastify's own 503 body (which is not in our error format).
+    return503OnClosing: false,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Every body this API accepts is JSON; without the text parser a text/plain body is a media-type error, not a string.
+  app.removeContentTypeParser("text/plain");
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  registerRequestLog(app);
+  registerErrorHandling(app);
+  closeConnectionsWhenClosing(app);
+  registerOpenApi(app);
+
+  const readiness = trackReadiness(services);
+  app.register(healthRoutes, { readiness });
+  app.register(askRoutes, { readiness, requestTimeoutMs: config.server.requestTimeoutMs });
+  return app;
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { AskResultSchema, PipelineNameSchema } from "../contract.js";
+import { ERROR_CATALOGUE, type ErrorCode } from "../errors.js";
+
+/**
+ * The API's request and response schemas. They validate requests, serialise responses and
+ * generate the OpenAPI document, so each shape is written once.
+ */
+
+/**
+ * Names (`id`) and descriptions for the OpenAPI document. Fields are described by registering them
+ * here rather than with `.describe()`, whose global-registry metadata the generator does not read.
+ */
+export const apiSchemaRegistry = z.registry<{ id?: string; description?: string }>();
+
+export const MAX_QUESTION_LENGTH = 8000;
+/** Room for an 8000-character question even when every character is JSON-escaped, and little more. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export const AskRequestSchema = z.strictObject(
+  {
+    question: z
+      .string({ error: (issue) => (issue.input === undefined ? "required" : "must be a string") })
+      .trim()
+      .min(1, "must not be empty")
+      .max(MAX_QUESTION_LENGTH, `must be at most ${MAX_QUESTION_LENGTH} characters`)
+      .register(apiSchemaRegistry, { description: "The question about the repository; a pasted stack trace or log is welcome." }),
+    pipeline: PipelineNameSchema.default("orchestrated").register(apiSchemaRegistry, {
+      description: "`orchestrated` (router and specialists) or `baseline` (one agent with every tool).",
+    }),
+    threadId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9._:-]+$/, "may contain only letters, digits and . _ : -")
+      .optional()
+      .register(apiSchemaRegistry, { description: "Groups the questions of one conversation; recorded as the trace's session." }),
+    userId: z.string().min(1).max(200).optional().register(apiSchemaRegistry, { description: "Who asked; recorded on the trace." }),
+  },
+  { error: (issue) => (issue.code === "invalid_type" ? 'must be a JSON object like {"question": "…"}' : undefined) },
+);
+
+const ERROR_CODES = Object.keys(ERROR_CATALOGUE) as [ErrorCode, ...ErrorCode[]];
+
+export const ErrorResponseSchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES).register(apiSchemaRegistry, { description: "Stable error code from the catalogue in src/errors.ts." }),
+    message: z.string().register(apiSchemaRegistry, { description: "What went wrong and what to do about it." }),
+    requestId: z.string().optional().register(apiSchemaRegistry, { description: "The x-request-id of the request, for finding its log line." }),
+  }),
+});
+export type ErrorResponse = z.infer<typeof ErrorResponseSchema>;
+
+export const HealthSchema = z.object({ status: z.literal("ok") });
+
+export const ReadySchema = z.object({
+  status: z.literal("ready"),
+  provider: z.enum(["offline", "openai"]),
+  indexVersion: z.string(),
+  files: z.number().int().nonnegative(),
+  chunks: z.number().int().nonnegative(),
+});
+
+// Named schemas become components of the OpenAPI document instead of being inlined.
+apiSchemaRegistry.add(AskRequestSchema, { id: "AskRequest" });
+apiSchemaRegistry.add(AskResultSchema, { id: "AskResult" });
+apiSchemaRegistry.add(ErrorResponseSchema, { id: "ErrorResponse" });
