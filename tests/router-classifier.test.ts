@@ -82,7 +82,60 @@ describe("feature extraction", () => {
     expect(signals("What is this repo and what is it written in?")).toEqual(expect.arrayContaining(["q:what_is_repo", "q:overview"]));
     const fenced = signals("What does this do?\n```ts\nexport const x = 1;\n```\nIt lives in src/util/x.ts");
     expect(fenced).toEqual(expect.arrayContaining(["shape:fence", "ext:ts", "file:source", "file:path", "shape:lines_4_9"]));
-    expect(signals("why")).toContain("shape:lines_1");
+    // Line and length buckets for ordinary questions acted as per-route biases; only very short texts and
+    // multi-line pastes are marked now.
+    expect(signals("why")).toContain("shape:chars_lt40");
+    const ordinary = signals("How do I configure the SMTP host and port for outgoing mail in production?");
+    expect(ordinary.filter((name) => name.startsWith("shape:"))).toEqual(["shape:ends_question"]);
+    expect(signals("a\nb\nc\nd\ne")).toContain("shape:lines_4_9");
+  });
+
+  it("counts trouble words only when a failure is evidenced", () => {
+    const situational = signals("When I don't configure a logger, it never prints anything — how does it decide where output goes?");
+    expect(situational).not.toContain("q:problem_with_evidence");
+    expect(situational).not.toContain("q:symptom_with_evidence");
+    expect(situational).toContain("q:decides");
+    // an exception class named in a code question is not evidence of a failure
+    expect(signals("Which function throws ValidationException when the form is empty?")).not.toContain("q:problem_with_evidence");
+    const pasted = signals("after upgrading, the worker keeps failing:\n\nError: connect ECONNREFUSED 127.0.0.1:6379");
+    expect(pasted).toEqual(expect.arrayContaining(["q:problem_with_evidence", "q:symptom_with_evidence", "err:errno"]));
+  });
+
+  it("tells an explicit failure question from a question about design", () => {
+    expect(signals("Why does the import fail on files that start with a BOM?")).toContain("q:failure_question");
+    expect(signals("Where does this error come from? It shows up on every deploy.")).toContain("q:failure_question");
+    expect(signals("Why does the router try static files before the API routes? Where is that order set?")).not.toContain("q:failure_question");
+  });
+
+  it("marks requests for documented setup, migrations and recommendations", () => {
+    const found = signals("My pod's readiness probe keeps failing on startup. What does the deployment guide recommend?");
+    expect(found).toContain("q:docs_says");
+    expect(found).not.toContain("q:problem_with_evidence");
+    expect(signals("After moving to v5 our serializers broke. What changed according to the migration guide?")).toContain("q:docs_says");
+    expect(signals("A decorator from a child plugin isn't visible in the parent. How do I make it visible?")).toContain("q:usage");
+    expect(signals("I want retries capped at 3. Where is that configured?")).toContain("q:usage");
+  });
+
+  it("marks where the code makes a decision", () => {
+    expect(signals("Requests after shutdown get a 503 — where in the code is that decided?")).toContain("q:code_locus");
+    expect(signals("Which middleware decides between 401 and 403?")).toContain("q:code_locus");
+    expect(signals("It's not an error I'm hitting, I'm just reading the retry code.")).toContain("q:no_problem");
+  });
+
+  it("marks project policy and packaging questions", () => {
+    for (const text of [
+      "How do I report a security vulnerability privately?",
+      "When does the 2.x line reach end of life?",
+      "Who is on the steering committee?",
+      "Would a GraphQL adapter be in scope for the project?",
+      "How long is each major version maintained?",
+    ]) {
+      expect(signals(text)).toContain("q:policy");
+    }
+    expect(signals("Where do the TypeScript type declarations live, bundled or @types?")).toContain("q:project_shape");
+    expect(signals("What's the entry point of the CLI package?")).toContain("q:project_shape");
+    // security as a library name is not a security policy
+    expect(signals("Where is the Spring Security filter chain configured?")).not.toContain("q:policy");
   });
 
   it("splits identifiers with the shared tokenizer", () => {
@@ -115,6 +168,55 @@ describe("shipped route classifier", () => {
     ["general", "What's the tech stack of this codebase?"],
   ];
 
+  /**
+   * Questions written after the model was trained (never in the dataset), mirroring the misroutes seen on
+   * other people's questions: (1) situation or negation phrasing that asks how the code behaves, (2) a problem
+   * described while asking what the docs recommend or how to set it up, (3) questions about the project as a
+   * whole, (4) real debugging questions with the same distracting wording, which must stay `debug`.
+   */
+  const boundaryExamples: Array<[1 | 2 | 3 | 4, Route, string]> = [
+    [1, "code", "In Celery, when no result backend is configured, what does AsyncResult.get() do? Where is that handled in the source?"],
+    [1, "code", "Connections that stay open after the drain timeout get force-closed — which part of the server code does the force close?"],
+    [1, "code", "if I don't pass a `signal` to fetchWithRetry, can the retries still be cancelled? trying to find where abort is wired in"],
+    [1, "code", "Why do messages without a routing key end up in the default exchange? Which class makes that decision?"],
+    [1, "code", "Uploads that arrive after the quota is used up get rejected with 507 Insufficient Storage. Where's that check implemented?"],
+    [1, "code", "When the lockfile is missing, how does the installer resolve versions — does it fall back to the ranges in the manifest? Which module?"],
+    [1, "code", "Users can't delete a project that still has active deployments. Where is that restriction enforced?"],
+    [1, "code", "In axum, what happens to a request whose extractor fails before the handler runs — where is the rejection turned into a response?"],
+    [1, "code", "After a worker is marked unhealthy it never gets new tasks until it re-registers. How does the dispatcher skip it?"],
+    [1, "code", "When there's no TTY, progress output switches to plain lines. How does the CLI detect that?"],
+    [2, "docs", "We upgraded Next.js from 13 to 14 and our middleware matcher stopped matching API routes. What do the upgrade notes say changed?"],
+    [2, "docs", "The liveness probe kills our JVM service during long GC pauses. What probe settings does the deployment guide recommend?"],
+    [2, "docs", "A hook I register in an encapsulated plugin doesn't run for routes in the root. How do I make the hook apply globally?"],
+    [2, "docs", "Moving from Webpacker to jsbundling-rails broke our asset paths. Is there a migration guide for this?"],
+    [2, "docs", "Our Terraform runs keep timing out on the RDS module. Which timeouts can be configured for it?"],
+    [2, "docs", "The SDK logs the full request body including tokens, which our security team hates. How do I turn that off or redact it?"],
+    [2, "docs", "Since switching to the new auth provider, refresh tokens aren't rotated. What's the documented way to enable rotation?"],
+    [2, "docs", "Our Go service can't be scraped because the metrics endpoint requires auth. How should I set up Prometheus access according to the docs?"],
+    [2, "docs", "I moved from Poetry to uv and the dev dependencies aren't installed anymore. How does the contributing guide say to set up the environment now?"],
+    [2, "docs", "Pages render unstyled when JavaScript is disabled. Does the guide recommend a way to inline critical CSS?"],
+    [3, "general", "What's this project's process for disclosing security issues, and is there a PGP key for reports?"],
+    [3, "general", "How long will the 5.x line keep getting patches once 6.0 is out?"],
+    [3, "general", "Where is the package's main export defined — is there one index.ts at the root that everything goes through?"],
+    [3, "general", "Are the type declarations shipped with the npm package or do I need a separate @types install?"],
+    [3, "general", "Who has the final say on breaking changes here — a core team, a vote, a single lead?"],
+    [3, "general", "Would support for MongoDB be considered in scope, or is this deliberately SQL-only?"],
+    [3, "general", "Is there an LTS version recommended for production, and how often do new majors come out?"],
+    [3, "general", "How is this monorepo's packages folder organised, and which package is the CLI's entry point?"],
+    [3, "general", "Is the project governed by a foundation, and under what license are contributions accepted?"],
+    [3, "general", "Does the project still support Python 3.8, or has it reached end of life for them?"],
+    [4, "debug", "After upgrading to Celery 5 the worker won't start:\n\nImportError: cannot import name 'Celery' from partially initialized module 'celery'\n\nwhat did I break?"],
+    [4, "debug", "The docs say the default pool size is 10, but under load I get `sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached`. Why 5?"],
+    [4, "debug", "Why does the liveness probe fail with `context deadline exceeded` only on the nodes with the new kernel?"],
+    [4, "debug", "when I don't set PORT the container exits with\n\nError: listen EACCES: permission denied 0.0.0.0:80\n    at Server.setupListenHandle [as _listen2] (node:net:1872:21)\n\nwhy is it trying port 80?"],
+    [4, "debug", "2024-07-08T14:22:10Z ERROR scheduler: job nightly-sync skipped: previous run still holding lock\n2024-07-09T14:22:10Z ERROR scheduler: job nightly-sync skipped: previous run still holding lock\n\nthe previous run finished hours ago, why is the lock still held?"],
+    [4, "debug", "My plugin's decorator is undefined in the parent and the app crashes with `TypeError: fastify.db.query is not a function`. Why?"],
+    [4, "debug", "--- FAIL: TestMigrateUp (0.31s)\n    migrate_test.go:77: migration 0042 failed: pq: column \"tenant_id\" contains null values\n\nthis only fails on the CI database, not locally"],
+    [4, "debug", "Requests that arrive right after a deploy fail with 503 and `upstream connect error or disconnect/reset before headers`. What's causing it?"],
+    [4, "debug", "the release workflow fails at the publish step with `npm ERR! 403 Forbidden - PUT https://registry.npmjs.org/@acme%2fsdk - You cannot publish over the previously published versions`. what am I doing wrong?"],
+    [4, "debug", "Why does our app crash with `java.lang.NoSuchMethodError: 'void org.slf4j.Logger.atInfo()'` right after we bumped the logging library?"],
+  ];
+
   it("test phrasings are not in the training dataset", () => {
     const dataset = new Set(
       readFileSync(DATASET, "utf8")
@@ -123,6 +225,26 @@ describe("shipped route classifier", () => {
         .map((line) => (JSON.parse(line) as { text: string }).text.trim().toLowerCase()),
     );
     for (const [, text] of clearExamples) expect(dataset.has(text.trim().toLowerCase())).toBe(false);
+    for (const [, , text] of boundaryExamples) expect(dataset.has(text.trim().toLowerCase())).toBe(false);
+  });
+
+  it("routes questions on the code/docs/debug/general boundaries (the model before this dataset got 33 of 40)", () => {
+    const correctByPattern = new Map<number, number>();
+    let correct = 0;
+    let inTopTwo = 0;
+    for (const [pattern, route, text] of boundaryExamples) {
+      const scores = classifier.classify(text);
+      if (scores.route === route) {
+        correct += 1;
+        correctByPattern.set(pattern, (correctByPattern.get(pattern) ?? 0) + 1);
+      }
+      if (scores.ranked.slice(0, 2).some((entry) => entry.route === route)) inTopTwo += 1;
+    }
+    expect(correct).toBeGreaterThanOrEqual(35);
+    expect(inTopTwo).toBeGreaterThanOrEqual(38);
+    for (const pattern of [1, 2, 3]) expect(correctByPattern.get(pattern) ?? 0).toBeGreaterThanOrEqual(7);
+    // pasted errors with the same distracting words must stay debug questions
+    expect(correctByPattern.get(4)).toBe(10);
   });
 
   it.each(clearExamples)("routes a clear %s question", (route, text) => {
@@ -168,8 +290,11 @@ describe("shipped route classifier", () => {
     const path = join(ROOT, "src/models/offline/router/model.json");
     const file = RouteModelFileSchema.parse(JSON.parse(readFileSync(path, "utf8")));
     expect(readFileSync(path).byteLength).toBeLessThan(2 * 1024 * 1024);
-    expect(file.training.examples).toBeGreaterThanOrEqual(700);
+    expect(file.training.examples).toBeGreaterThanOrEqual(2000);
     expect(file.training.heldOutAccuracy).not.toBeNull();
+    expect(file.training.calibrationFolds).toBe(5);
+    expect(file.training.temperature).toBeGreaterThanOrEqual(1);
+    expect(file.training.temperature).toBe(Math.max(1, file.training.fittedTemperature));
   });
 });
 
@@ -196,6 +321,19 @@ describe("model file validation", () => {
     writeFileSync(path, JSON.stringify(shipped));
     expect(() => loadRouteClassifier(path)).toThrow(RouteModelFileError);
     expect(() => loadRouteClassifier(path)).toThrow(/does not match the model schema.*weights.*expected 4 weights, got 2/);
+  });
+
+  it("loads a model file written without calibration metadata (temperature defaults to 1)", () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, "src/models/offline/router/model.json"), "utf8")) as {
+      training: Record<string, unknown>;
+    };
+    delete shipped.training.temperature;
+    delete shipped.training.fittedTemperature;
+    delete shipped.training.calibrationFolds;
+    const path = join(workDir, "no-calibration-metadata.json");
+    writeFileSync(path, JSON.stringify(shipped));
+    const question = "Where is the function that builds the invoice PDF defined?";
+    expect(loadRouteClassifier(path).classify(question)).toEqual(loadRouteClassifier().classify(question));
   });
 
   it("rejects a model trained with another feature version", () => {
@@ -289,18 +427,25 @@ describe("train-router CLI", () => {
       { runId: "r1", question: "Anything about quuxify?", route: null, routerSource: "model" },
     ]);
     const out = join(workDir, "distilled-model.json");
-    const result = runCli(["--dataset", dataset, "--from-runlog", runLog, "--out", out, "--holdout", "0.25", "--seed", "3"]);
+    const result = runCli(["--dataset", dataset, "--from-runlog", runLog, "--out", out, "--holdout", "0.25", "--seed", "3", "--extra-seeds", "3,4"]);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("used 4 of 8 lines");
     expect(result.stdout).toContain("skipped 3 classifier/fallback/unrouted lines and 1 model lines without a route");
     expect(result.stdout).toMatch(/held-out accuracy: \d+\.\d%/);
     expect(result.stdout).toMatch(/p50 \d+\.\d+ ms, p99 \d+\.\d+ ms/);
+    expect(result.stdout).toMatch(/calibration: ECE \d\.\d{3}, log loss \d+\.\d{3}, \d+ wrong answers with confidence >= 0\.9/);
+    // six questions per route are too few to fit a temperature on
+    expect(result.stdout).toContain("not calibrated");
+    // the primary seed is not evaluated twice
+    expect(result.stdout).toContain("held-out results over 2 split seeds");
+    expect(result.stdout).toMatch(/seed +4: accuracy \d+\.\d%/);
 
     const model = RouteModelFileSchema.parse(JSON.parse(readFileSync(out, "utf8")));
     expect(model.training.fromRunLogs).toBe(3);
     expect(model.training.examples).toBe(smallDataset.length + 3);
     expect(model.training.seed).toBe(3);
+    expect(model.training).toMatchObject({ temperature: 1, fittedTemperature: 1, calibrationFolds: 0 });
     expect(Object.keys(model.weights)).toContain("w:zorblax");
     expect(Object.keys(model.weights).some((name) => name.includes("quuxify"))).toBe(false);
 

@@ -2,10 +2,13 @@
  * Trains the offline route classifier and writes the committed model file.
  *
  *   npx tsx src/models/offline/train-router.ts [--dataset PATH] [--from-runlog PATH]... [--out PATH]
- *                                              [--holdout 0.2] [--seed N]
+ *                                              [--holdout 0.2] [--seed N] [--extra-seeds 1,2,3]
+ *                                              [--l2 λ] [--iterations N] [--calibration-folds 5]
  *
  * Validates every input line (reporting `file:line: reason` and exiting 1 on any problem), evaluates on
- * a stratified held-out split, then retrains on all the data and writes the model.
+ * a stratified held-out split (and optionally on the splits of more seeds, to see the spread), reporting
+ * accuracy, per-route metrics, calibration before and after temperature scaling, and latency; then
+ * retrains on all the data and writes the model.
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
@@ -13,8 +16,14 @@ import { ROUTES, type Route } from "../../contract.js";
 import { DEFAULT_ROUTE_MODEL_PATH } from "./router/index.js";
 import { classifierFromModelFile } from "./router/classifier.js";
 import { type EvaluationReport, evaluateClassifier, type LatencyReport, measureLatency, stratifiedSplit } from "./router/evaluation.js";
-import { writeRouteModelFile } from "./router/model-file.js";
-import { DEFAULT_ROUTER_TRAINING, trainRouteModel, type RouterTrainingConfig } from "./router/trainer.js";
+import { type RouteModelFile, writeRouteModelFile } from "./router/model-file.js";
+import {
+  DEFAULT_ROUTER_TRAINING,
+  MIN_EXAMPLES_PER_ROUTE_TO_CALIBRATE,
+  trainRouteModel,
+  type RouterTrainingConfig,
+  withoutTemperature,
+} from "./router/trainer.js";
 import { formatProblem, type LabelledText, type LineProblem, mergeExamples, readRoutingDataset, readRunLog } from "./router/training-data.js";
 
 const DEFAULT_DATASET_PATH = fileURLToPath(new URL("../../../harness/datasets/routing.jsonl", import.meta.url));
@@ -28,8 +37,10 @@ interface CliOptions {
   out: string;
   holdout: number;
   seed: number;
+  extraSeeds: number[];
   l2: number;
   iterations: number;
+  calibrationFolds: number;
 }
 
 function parseFraction(value: string): number {
@@ -56,6 +67,16 @@ function parsePositiveInteger(value: string): number {
   return number;
 }
 
+function parseSeedList(value: string): number[] {
+  return value.split(",").map((part) => parseInteger(part.trim()));
+}
+
+function parseNonNegativeInteger(value: string): number {
+  const number = parseInteger(value);
+  if (number < 0) throw new InvalidArgumentError("must be 0 or more");
+  return number;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -72,6 +93,9 @@ function formatEvaluation(report: EvaluationReport): string {
   const lines: string[] = [];
   lines.push(`held-out accuracy: ${percent(report.accuracy)} (${report.total - report.misclassified.length}/${report.total})`);
   lines.push(`top-2 accuracy: ${percent(report.topTwoAccuracy)}; confidence < 0.6 (fan-out) on ${percent(report.lowConfidenceShare)} of questions`);
+  lines.push(
+    `calibration: ECE ${report.expectedCalibrationError.toFixed(3)}, log loss ${report.logLoss.toFixed(3)}, ${report.confidentMistakes} wrong answers with confidence >= 0.9`,
+  );
   lines.push("");
   lines.push("route      precision  recall   f1      support");
   for (const route of ROUTES) {
@@ -99,6 +123,62 @@ function formatEvaluation(report: EvaluationReport): string {
 
 function formatLatency(latency: LatencyReport): string {
   return `routing latency over ${latency.samples} classify() calls: p50 ${latency.p50Ms.toFixed(3)} ms, p99 ${latency.p99Ms.toFixed(3)} ms, max ${latency.maxMs.toFixed(3)} ms`;
+}
+
+interface SplitEvaluation {
+  seed: number;
+  model: RouteModelFile;
+  heldOut: LabelledText[];
+  calibrated: EvaluationReport;
+  uncalibrated: EvaluationReport;
+}
+
+/** Trains on a split's training part (calibration included) and evaluates on its held-out part. */
+function evaluateSplit(split: { train: LabelledText[]; heldOut: LabelledText[] }, config: RouterTrainingConfig, seed: number): SplitEvaluation {
+  const { train, heldOut } = split;
+  const model = trainRouteModel({ examples: train, config: { ...config, seed }, heldOutAccuracy: null });
+  return {
+    seed,
+    model,
+    heldOut,
+    calibrated: evaluateClassifier(classifierFromModelFile(model), heldOut),
+    uncalibrated: evaluateClassifier(classifierFromModelFile(withoutTemperature(model)), heldOut),
+  };
+}
+
+function formatCalibrationChange(split: SplitEvaluation): string {
+  const { calibrated, uncalibrated, model } = split;
+  if (model.training.calibrationFolds === 0) {
+    return `not calibrated (--calibration-folds below 2, or fewer than ${MIN_EXAMPLES_PER_ROUTE_TO_CALIBRATE} training examples of some route)`;
+  }
+  return (
+    `temperature ${model.training.temperature.toFixed(3)} (fitted ${model.training.fittedTemperature.toFixed(3)} on ${model.training.calibrationFolds}-fold out-of-fold predictions of the training split, never below 1): ` +
+    `ECE ${uncalibrated.expectedCalibrationError.toFixed(3)} -> ${calibrated.expectedCalibrationError.toFixed(3)}, ` +
+    `log loss ${uncalibrated.logLoss.toFixed(3)} -> ${calibrated.logLoss.toFixed(3)}, ` +
+    `confident mistakes ${uncalibrated.confidentMistakes} -> ${calibrated.confidentMistakes}`
+  );
+}
+
+function meanAndSpread(values: readonly number[]): string {
+  const mean = values.reduce((total, value) => total + value, 0) / values.length;
+  const deviation = Math.sqrt(values.reduce((total, value) => total + (value - mean) ** 2, 0) / values.length);
+  return `${(mean * 100).toFixed(1)}% ± ${(deviation * 100).toFixed(1)}`;
+}
+
+function formatSeedSummary(splits: readonly SplitEvaluation[]): string {
+  const lines = [`held-out results over ${splits.length} split seeds:`];
+  for (const split of splits) {
+    lines.push(
+      `  seed ${String(split.seed).padStart(4)}: accuracy ${percent(split.calibrated.accuracy)}, ECE ${split.uncalibrated.expectedCalibrationError.toFixed(3)} -> ` +
+        `${split.calibrated.expectedCalibrationError.toFixed(3)} (T ${split.model.training.temperature.toFixed(2)}, fitted ${split.model.training.fittedTemperature.toFixed(2)})`,
+    );
+  }
+  lines.push(`  accuracy ${meanAndSpread(splits.map((split) => split.calibrated.accuracy))} (mean ± sd)`);
+  lines.push(
+    `  ECE uncalibrated ${meanAndSpread(splits.map((split) => split.uncalibrated.expectedCalibrationError))}, ` +
+      `calibrated ${meanAndSpread(splits.map((split) => split.calibrated.expectedCalibrationError))} (in percentage points)`,
+  );
+  return lines.join("\n");
 }
 
 function readInputs(options: CliOptions): { examples: LabelledText[]; problems: LineProblem[]; summary: string[] } {
@@ -132,9 +212,11 @@ function main(argv: readonly string[]): number {
     .option("--from-runlog <path>", "harness run log (JSONL); its model-router decisions become extra examples (repeatable)", collect, [])
     .option("--out <path>", "where to write the trained model", DEFAULT_ROUTE_MODEL_PATH)
     .option("--holdout <fraction>", "share of each route held out for evaluation (0 skips evaluation)", parseFraction, 0.2)
-    .option("--seed <n>", "seed for the held-out split (training itself is deterministic full-batch)", parseInteger, DEFAULT_ROUTER_TRAINING.seed)
+    .option("--seed <n>", "seed for the held-out split and the calibration folds (training itself is deterministic full-batch)", parseInteger, DEFAULT_ROUTER_TRAINING.seed)
+    .option("--extra-seeds <list>", "more split seeds to evaluate on, comma-separated, to see the spread of held-out accuracy", parseSeedList, [])
     .option("--l2 <lambda>", "L2 regularization strength", parseNonNegativeNumber, DEFAULT_ROUTER_TRAINING.l2)
     .option("--iterations <n>", "full-batch AdaGrad iterations", parsePositiveInteger, DEFAULT_ROUTER_TRAINING.iterations)
+    .option("--calibration-folds <n>", "folds for fitting the temperature on out-of-fold predictions (0 disables calibration)", parseNonNegativeInteger, DEFAULT_ROUTER_TRAINING.calibrationFolds)
     .exitOverride();
   try {
     program.parse(argv, { from: "user" });
@@ -143,7 +225,13 @@ function main(argv: readonly string[]): number {
     return (error as { exitCode?: number }).exitCode ?? 2;
   }
   const options = program.opts<CliOptions>();
-  const config: RouterTrainingConfig = { ...DEFAULT_ROUTER_TRAINING, seed: options.seed, l2: options.l2, iterations: options.iterations };
+  const config: RouterTrainingConfig = {
+    ...DEFAULT_ROUTER_TRAINING,
+    seed: options.seed,
+    l2: options.l2,
+    iterations: options.iterations,
+    calibrationFolds: options.calibrationFolds,
+  };
 
   const { examples, problems, summary } = readInputs(options);
   for (const line of summary) console.log(line);
@@ -166,13 +254,18 @@ function main(argv: readonly string[]): number {
       console.error("the held-out split is empty (too few examples for this --holdout); use more data or --holdout 0");
       return 1;
     }
-    const classifier = classifierFromModelFile(trainRouteModel({ examples: train, config, heldOutAccuracy: null }));
-    const evaluation = evaluateClassifier(classifier, heldOut);
-    heldOutAccuracy = evaluation.accuracy;
-    console.log(formatEvaluation(evaluation));
-    const texts = heldOut.map((example) => example.text);
+    const primary = evaluateSplit({ train, heldOut }, config, options.seed);
+    heldOutAccuracy = primary.calibrated.accuracy;
+    console.log(formatEvaluation(primary.calibrated));
+    console.log(formatCalibrationChange(primary));
+    const texts = primary.heldOut.map((example) => example.text);
     const iterations = Math.max(1, Math.ceil(MIN_LATENCY_SAMPLES / texts.length));
-    console.log(`\n${formatLatency(measureLatency(classifier, texts, iterations))}`);
+    console.log(`\n${formatLatency(measureLatency(classifierFromModelFile(primary.model), texts, iterations))}`);
+    const extraSeeds = options.extraSeeds.filter((seed) => seed !== options.seed);
+    if (extraSeeds.length > 0) {
+      const splits = [primary, ...extraSeeds.map((seed) => evaluateSplit(stratifiedSplit(examples, options.holdout, seed), config, seed))];
+      console.log(`\n${formatSeedSummary(splits)}`);
+    }
   }
 
   const model = trainRouteModel({ examples, config, heldOutAccuracy });
@@ -180,7 +273,7 @@ function main(argv: readonly string[]): number {
   const perRoute: Record<Route, number> = model.training.perRoute;
   console.log(
     `\nretrained on all ${examples.length} examples (${ROUTES.map((route) => `${route}=${perRoute[route]}`).join(" ")}); ` +
-      `${Object.keys(model.weights).length} features kept; wrote ${options.out}`,
+      `${Object.keys(model.weights).length} features kept; temperature ${model.training.temperature.toFixed(3)} (fitted ${model.training.fittedTemperature.toFixed(3)}); wrote ${options.out}`,
   );
   return 0;
 }

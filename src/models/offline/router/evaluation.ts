@@ -1,7 +1,8 @@
-/** Held-out evaluation of the route classifier: stratified split, accuracy, per-route metrics, latency. */
+/** Held-out evaluation of the route classifier: stratified splits, accuracy, per-route metrics, calibration, latency. */
 import { performance } from "node:perf_hooks";
 import { ROUTES, type Route } from "../../../contract.js";
 import { createRandom, shuffled } from "./random.js";
+import { calibrationReport } from "./calibration.js";
 import type { RouteClassifier } from "./classifier.js";
 
 /**
@@ -22,6 +23,26 @@ export function stratifiedSplit<T extends { route: Route }>(items: readonly T[],
     train.push(...ofRoute.slice(heldOutCount));
   }
   return { train, heldOut };
+}
+
+/**
+ * Assigns every item to one of `foldCount` folds, route by route, so each fold has the route mix of the whole.
+ * Used for out-of-fold predictions (calibration) where every example must be scored exactly once.
+ */
+export function stratifiedFolds<T extends { route: Route }>(items: readonly T[], foldCount: number, seed: number): T[][] {
+  const random = createRandom(seed);
+  const folds: T[][] = Array.from({ length: foldCount }, () => []);
+  let next = 0; // continue round-robin across routes so small routes do not all land in the first folds
+  for (const route of ROUTES) {
+    for (const item of shuffled(
+      items.filter((candidate) => candidate.route === route),
+      random,
+    )) {
+      folds[next % foldCount]!.push(item);
+      next += 1;
+    }
+  }
+  return folds;
 }
 
 export interface RouteMetrics {
@@ -48,7 +69,15 @@ export interface EvaluationReport {
   /** Share of questions whose top probability is below the fan-out threshold, and accuracy within the top two. */
   lowConfidenceShare: number;
   topTwoAccuracy: number;
+  /** Expected calibration error of the top-route confidence (10 equal-width bins). */
+  expectedCalibrationError: number;
+  /** Mean negative log-probability given to the expected route. */
+  logLoss: number;
+  /** Wrong answers the router was sure of (confidence ≥ 0.9): these never fan out to a second specialist. */
+  confidentMistakes: number;
 }
+
+const CONFIDENT_MISTAKE_THRESHOLD = 0.9;
 
 function emptyRow(): Record<Route, number> {
   return Object.fromEntries(ROUTES.map((route) => [route, 0])) as Record<Route, number>;
@@ -64,8 +93,14 @@ export function evaluateClassifier(
   let correct = 0;
   let topTwo = 0;
   let lowConfidence = 0;
+  let confidentMistakes = 0;
+  let logLossTotal = 0;
+  const predictions: Array<{ confidence: number; correct: boolean }> = [];
   for (const example of examples) {
     const scores = classifier.classify(example.text);
+    predictions.push({ confidence: scores.confidence, correct: scores.route === example.route });
+    logLossTotal -= Math.log(Math.max(scores.ranked.find((entry) => entry.route === example.route)?.probability ?? 0, 1e-12));
+    if (scores.route !== example.route && scores.confidence >= CONFIDENT_MISTAKE_THRESHOLD) confidentMistakes += 1;
     confusion[example.route][scores.route] += 1;
     if (scores.route === example.route) correct += 1;
     else misclassified.push({ text: example.text, expected: example.route, predicted: scores.route, confidence: scores.confidence });
@@ -92,6 +127,9 @@ export function evaluateClassifier(
     misclassified,
     lowConfidenceShare: total === 0 ? 0 : lowConfidence / total,
     topTwoAccuracy: total === 0 ? 0 : topTwo / total,
+    expectedCalibrationError: calibrationReport(predictions).ece,
+    logLoss: total === 0 ? 0 : logLossTotal / total,
+    confidentMistakes,
   };
 }
 

@@ -7,16 +7,24 @@
  * - engineered: signals a bag of words cannot see well — stack-trace frames per language, error codes,
  *   log lines, file paths and extensions, question forms, code fences and the shape of the text.
  *
+ * Words that merely sound like trouble ("don't", "after upgrading", "fails", "never") are not treated as
+ * evidence of a debugging question: questions about how the code behaves in a situation, or about what the
+ * documentation recommends for one, use them just as often. The problem and symptom vocabularies therefore
+ * only fire together with pasted evidence (a trace, an error message or code, a log line, test output); an
+ * explicit request to explain a failure ("why does this fail", "where does this error come from") has a
+ * feature of its own.
+ *
  * Lexical features are binary (present or not). Engineered features are indicators or damped counts,
  * scaled by ENGINEERED_FEATURE_SCALE: L2 regularization penalizes every weight alike, and the few dense
  * engineered signals deserve less shrinkage than thousands of sparse words (5-fold cross-validation on
- * the routing dataset: about +0.7 points with the scale at 2; binary words also beat 1/sqrt(n)-normalized ones).
+ * the routing dataset: about +0.7 points with the scale at 2; binary words also beat 1/sqrt(n)-normalized ones.
+ * Re-checked with feature version 2 on 2,047 questions: scales 1 to 3 are within 0.25 points, 2 kept).
  * Bump FEATURE_VERSION whenever the output changes, so a model trained on old features is rejected
  * instead of silently misrouting.
  */
 import { tokenizeCode } from "../../../index/tokenize.js";
 
-export const FEATURE_VERSION = 1;
+export const FEATURE_VERSION = 2;
 
 const LEXICAL_VALUE = 1;
 const ENGINEERED_FEATURE_SCALE = 2;
@@ -114,13 +122,24 @@ const QUESTION_FORMS: readonly PatternFeature[] = [
   { name: "q:why", pattern: /\bwhy (?:does|do|is|are|am|did|would|can't|cannot|won't|isn't|doesn't|does't)\b|\bwhy\b/g },
   { name: "q:what_is_repo", pattern: /\bwhat(?:'s| is| does) (?:this|the|that) (?:repo|repository|project|codebase|code base|library|lib|app|application|tool|service|package|crate|gem|module|framework|thing)\b/g },
   { name: "q:overview", pattern: /\b(?:overview|high[- ]level|big picture|bird'?s[- ]eye|summar(?:y|ize|ise)|tech(?:nology)? stack|built with|written in|(?:folder|directory|project|repo) (?:layout|structure)|main components|in a nutshell|tl;?dr)\b/g },
-  { name: "q:problem", pattern: /\b(?:i(?:'m| am)? (?:get|getting|keep getting|seeing|hit|hitting|got)|keeps? (?:failing|crashing|timing out|restarting|returning)|throws?|thrown|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken|breaks|(?:does ?n'?t|doesnt|won'?t|isn'?t|is not|not) (?:work|start|load|compile|build|connect|run)|stopped working|hangs?|stuck|panic(?:s|ked)?|error|exception|bug|regression|flaky)\b/g },
   { name: "q:fix", pattern: /\b(?:how (?:do|can) (?:i|we) fix|how to fix|fix (?:this|it)|work ?around|resolve this|get rid of|any idea)\b/g },
   { name: "q:docs_ref", pattern: /\b(?:readme|docs?|documentation|documented|guide|manual|wiki|changelog|release notes|contributing|faq|tutorial|quick ?start|getting started|reference|examples?|runbook|how-?to)\b/g },
-  // Project process lives in documentation: releases, versioning, conventions, upgrades.
-  { name: "q:process", pattern: /\b(?:releases?|release process|versioning|semver|conventions?|contribut(?:e|ing|or|ors)|code of conduct|pull requests?|prs?|codeowners|cla|roadmap|deprecat(?:ed|ion)|breaking changes?|what'?s new|upgrad(?:e|ing)|migration guide|policy)\b/g },
+  // The contribution process and upgrades live in documentation (release and support policies are q:policy).
+  { name: "q:process", pattern: /\b(?:conventions?|contribut(?:e|ing|or|ors)|pull requests?|prs?|codeowners|cla|dco|sign(?:ed)?[- ]off|deprecat(?:ed|ion)|breaking changes?|what'?s new|upgrad(?:e|ing)|migration guide)\b/g },
+  // What the documentation says or recommends, and how things changed between versions.
+  {
+    name: "q:docs_says",
+    pattern:
+      /\b(?:(?:what|how) (?:does|do|did) (?:the|its|their|your) (?:[\w-]+ )?(?:docs?|documentation|guide|readme|manual|faq|changelog|release notes?|notes|reference|wiki|tutorial|quick ?start) (?:say|recommend|suggest|describe|mention|list|explain|want)|according to (?:the )?(?:[\w-]+ )?(?:docs?|documentation|guide|readme|manual|changelog|release notes|reference)|(?:per|in|as) the (?:[\w-]+ )?(?:docs?|documentation|guide|readme|manual|changelog|release notes)(?: (?:describes?|says?|recommends?))?|recommend(?:s|ed|ation)?|suggested|(?:migration|upgrade|porting) (?:guide|notes?|path|doc)|what(?: has|'s)? changed|replacement (?:api|for))\b/g,
+  },
   // "How do I <verb>": using or operating the thing, not reading its code.
-  { name: "q:usage", pattern: /\bhow (?:do|can|should|would) (?:i|we|you) (?:use|call|configure|set|enable|disable|turn|install|run|deploy|add|pass|connect|upgrade|build|create|start|point|change|get|generate|rotate|scale|opt|register|write|reproduce|launch|download|flash|publish)\b/g },
+  {
+    name: "q:usage",
+    pattern:
+      /\bhow (?:do|can|should|would) (?:i|we|you) (?:use|call|configure|set|enable|disable|turn|install|run|deploy|add|pass|connect|upgrade|build|create|start|point|change|get|generate|rotate|scale|opt|register|write|reproduce|launch|download|flash|publish|make|have|let|allow|keep|migrate|move|switch|expose|override|raise|increase|lower|limit|silence|share|mount|pin|declare|provide|replace|isolate|style|inject|regenerate|upload|tune|protect|customi[sz]e|extend|import|serve|bind|schedule|trust|sign|route|go back)\b/g,
+  },
+  // "How is this supposed to be configured": asking for the intended setup, not for its implementation.
+  { name: "q:usage", pattern: /\bhow (?:is|are) (?:it|this|that|they|[\w.-]+(?: [\w.-]+)?) (?:supposed|meant|expected) to be\b|\bhow should (?:i|we|it|this|that|they|the [\w.-]+(?: [\w.-]+)?) be (?:configured|set up|declared|used|deployed|installed|mapped|structured|named|imported)\b|\bwhere (?:do|should|can) (?:i|we) (?:put|place|set|configure|declare|mount|store|register)\b|\bwhere (?:is|are) (?:that|this|it|they|the [\w.-]+(?: [\w.-]+)?) (?:configured|set up)\b/g },
   // What the project is made of: its stack, not one piece of its code.
   { name: "q:uses", pattern: /\b(?:does (?:it|this|the (?:project|app|repo|codebase|system|service)) use|is (?:it|this) (?:written|built)|(?:written|built) (?:in|with|on)|which (?:db|database|databases|framework|frameworks|language|languages|orm|librar(?:y|ies)|cloud|stack|runtime|engine)|what (?:db|database|framework|frameworks|language|languages|stack|tech|technolog(?:y|ies)))\b/g },
   { name: "q:setup", pattern: /\b(?:install(?:ation|ing)?|set ?up|setting up|configur(?:e|ation|ing)|deploy(?:ing|ment)?|env(?:ironment)? var(?:iable)?s?|upgrade|migrat(?:e|ion) (?:guide|from|to))\b/g },
@@ -130,13 +149,71 @@ const QUESTION_FORMS: readonly PatternFeature[] = [
   { name: "q:which_code", pattern: /\b(?:call(?:s|ed|ing)?|caller|call sites?|imports?|invok(?:e|es|ed)|returns?|under the hood|internally|code path|in the code)\b/g },
   // Settings, flags and supported versions are what documentation is for.
   { name: "q:settings", pattern: /\b(?:options?|settings?|flags?|env(?:ironment)? var(?:iable)?s?|parameters?|config(?:uration)? (?:keys?|values?|file)|values? (?:for|in)|defaults?|recommended|supported|requirements?|minimum|required version|compatib(?:le|ility))\b/g },
+  // The code's own decisions: where a behaviour is decided, which piece of code does it.
+  {
+    name: "q:code_locus",
+    pattern:
+      /\bwhere in (?:the |our |its |their )?(?:[\w-]+ )?(?:code|source|codebase|code base|implementation|runtime|firmware)\b|\bwhere (?:is|'s|are) (?:that|this|it|they|the [\w-]+(?: [\w-]+)?) (?:decided|done|enforced|checked|handled|computed|calculated|implemented|coded|written|registered|issued|produced|stored|kept|persisted|compared|made|applied|triggered|caught|raised|normali[sz]ed|parsed|incremented|flushed|looked up|built)\b|\bwhich (?:function|method|class|module|file|component|middleware|handler|code|part|layer|branch|line|check|script|hook|job|consumer|validator|filter|provider|callback|step|rule|pass|struct|task|loop)\b[^?.\n]{0,40}?\b(?:decides?|handles?|sets?|computes?|implements?|adds?|makes?|turns?|produces?|holds?|owns?|reads?|checks?|does|drops?|strips?|returns?|registers?|persists?|tracks?|detects?|creates?|excludes?|splits?|truncates?|compares?)\b|\b(?:show me|point me (?:at|to)) the (?:branch|code|function|check|line|logic|implementation|loop)\b/g,
+  },
+  { name: "q:decides", pattern: /\b(?:decide[sd]?|choose[sn]?|chose|picks?|determine[sd]?|tells? (?:them |it )?apart|distinguish(?:es)?|falls? back|fallback|short-circuit)\b/g },
+  // The project as a whole: its policies, support and release lifecycle, governance and scope.
+  {
+    name: "q:policy",
+    pattern:
+      /\b(?:security (?:polic(?:y|ies)|contact|team|advisor(?:y|ies)|issues?|reports?|fix(?:es)?|patch(?:es)?|champion|audit)|vulnerabilit(?:y|ies)|disclos(?:e|ed|ure)|cves?|bug bounty|embargo|lts|long[- ]term[- ]support|end[- ]of[- ]life|eol|(?:support|maintenance|release) (?:window|timeline|polic(?:y|ies)|lifecycle|matrix|period|cadence|schedule|line|process)|(?:still|officially|actively) (?:maintained|supported)|out of support|backport(?:s|ed|ing)?|versioning(?: polic(?:y|ies))?|semver|semantic versioning|deprecation polic(?:y|ies)|stability (?:promise|guarantee|polic(?:y|ies))|governance|steering (?:committee|council|group)|bdfl|maintainers?|committers?|merge rights|foundation|trademark|licen[cs](?:e|es|ed|ing)|copyright|code of conduct|roadmap|(?:in|out of|within) (?:the )?(?:project'?s )?scope|(?:non-)?goals|sponsors?|sponsorship|fund(?:ed|ing)|abandoned|unmaintained|adopters?|exploit(?:able|s)?|(?:drop(?:ping|s)?|commit(?:s)? to) support(?:ing)?|how long [^?.\n]{0,50}\b(?:supported|maintained|patched))\b/g,
+  },
+  // How the project is packaged: entry points, published artifacts, where its type declarations live.
+  {
+    name: "q:project_shape",
+    pattern:
+      /\b(?:entry ?points?|main entry|type (?:declarations?|definitions?|hints|stubs|information)|typings|d\.ts|@types|definitelytyped|py\.typed|stubs package|exports map|package layout|src-layout|flat layout|dist folder|published (?:package|artifacts?|crates?)|artifacts?|tarball|bin entr(?:y|ies)|subpath imports?|public api|re-exports?)\b/g,
+  },
   // "Not broken, just reading" turns error vocabulary back into a code question.
-  { name: "q:no_problem", pattern: /\b(?:not (?:getting|seeing|hitting) (?:an? |any )?(?:error|problem|issue)s?|nothing(?:'s| is) broken|not hitting it|just (?:reading|curious|want to understand|trying to understand)|i want to (?:understand|read|see|know))\b/g },
-  // Symptoms described in words: something happens that should not, or not the way it should.
-  { name: "q:symptom", pattern: /\b(?:instead of|even though|but (?:it|i|the|only|still)|only (?:when|for|in|on|after)|every (?:time|\d+)|wrong|stale|twice|duplicated?|never|always|slow(?:er)?|leak(?:s|ing)?|off by|garbage|blank|empty|silently|suddenly|since (?:the|we|i|yesterday|this)|after (?:upgrading|the upgrade|bumping|pulling|deploy(?:ing)?|migrating|installing|i (?:added|changed|enabled)))\b/g },
+  {
+    name: "q:no_problem",
+    pattern:
+      /\b(?:not (?:getting|seeing|hitting) (?:an? |any )?(?:error|problem|issue)s?|(?:not|isn'?t) an? (?:error|problem|issue|bug) (?:i'?m|we'?re|i am|we are) (?:getting|seeing|hitting|having)|nothing(?:'s| is) (?:broken|failing|wrong)|not hitting it|(?:i'?m |i am )?just (?:reading|curious|mapping|reviewing|tracing|exploring|want to understand|trying to understand)|i want to (?:understand|read|see|know))\b/g,
+  },
   // Shape of the whole: layout, parts, how they relate.
   { name: "q:structure", pattern: /\b(?:organi[sz]ed|organi[sz]ation|structured?|layout|laid out|split|divided|directories|folders?|top[- ]level|components|pieces|parts|moving parts|packages|services|monorepo|workspace|fit together|relate[ds]?|relationship)\b/g },
 ];
+
+/**
+ * An explicit request to explain a failure, with or without a paste: "why does the import fail",
+ * "what's causing this", "where does this error come from". Asking why the code is designed a certain way
+ * ("why does the router try static files first?") does not match: the failure verb is required.
+ */
+const FAILURE_QUESTIONS: readonly PatternFeature[] = [
+  {
+    name: "q:failure_question",
+    pattern:
+      /\bwhy (?:does|do|is|are|did|would|am|was|were|won'?t|can'?t|isn'?t|doesn'?t|don'?t|aren'?t|wasn'?t|didn'?t)\b[^?.\n]{0,80}?\b(?:fail(?:s|ed|ing|ure)?|crash(?:es|ed|ing)?|error(?:s|ing)?|throw(?:s|n|ing)?|break(?:s|ing)?|broke|hang(?:s|ing)?|freez(?:e|es|ing)|die(?:s|d)?|exit(?:s|ed)?|reject(?:s|ed)?|refus(?:e|es|ed)|time(?:s|d)? ?out|panic(?:s|ked)?|leak(?:s|ing)?|deadlock(?:s|ing|ed)?|get|getting|see|seeing|happen(?:s|ing)?|stuck|killed)\b/g,
+  },
+  {
+    name: "q:failure_question",
+    pattern:
+      /\b(?:what(?:'s| is) (?:wrong|causing|going on|killing|eating|happening|blocking|breaking|stopping|preventing)|what (?:causes|could cause|would cause|am i missing|is killing)|is (?:this|that|it) a bug|a bug in|(?:this|that|the following|the same) (?:error|exception|stack ?trace|traceback|panic|crash|warning|failure)|where (?:does|do|is) (?:this|that|the) (?:error|exception|warning|panic|message)s? (?:come|coming) from|how (?:do|can|should) (?:i|we) (?:debug|troubleshoot|track down|stop (?:this|it|these)))\b/g,
+  },
+];
+
+/**
+ * Trouble words, counted only when the text also carries evidence of a failure (see STRONG_EVIDENCE):
+ * on their own they appear as often in "when I don't configure X, how does it decide Y?" as in bug reports.
+ */
+const PROBLEM_VOCABULARY: readonly PatternFeature[] = [
+  { name: "q:problem_with_evidence", pattern: /\b(?:i(?:'m| am)? (?:get|getting|keep getting|seeing|hit|hitting|got)|keeps? (?:failing|crashing|timing out|restarting|returning)|throws?|thrown|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken|breaks|(?:does ?n'?t|doesnt|won'?t|isn'?t|is not|not) (?:work|start|load|compile|build|connect|run)|stopped working|hangs?|stuck|panic(?:s|ked)?|error|exception|bug|regression|flaky)\b/g },
+  { name: "q:symptom_with_evidence", pattern: /\b(?:instead of|even though|but (?:it|i|the|only|still)|only (?:when|for|in|on|after)|every (?:time|\d+)|wrong|stale|twice|duplicated?|never|always|slow(?:er)?|leak(?:s|ing)?|off by|garbage|blank|empty|silently|suddenly|since (?:the|we|i|yesterday|this)|after (?:upgrading|the upgrade|bumping|pulling|deploy(?:ing)?|migrating|installing|i (?:added|changed|enabled)))\b/g },
+];
+
+/**
+ * Evidence that something actually failed: a stack frame, a log line, test output, an error code or a pasted
+ * error message. A bare exception class name (`err:named`) or an errno-looking word is not enough: code
+ * questions name exception types all the time ("which function raises PermissionDenied?").
+ */
+const STRONG_EVIDENCE = new Set([
+  "trace:any", "log:any", "test:failure", "err:errno", "err:e_code", "err:err_code", "err:named_colon", "err:http_status",
+  "err:db_code", "err:compiler", "err:exit", "err:quoted_message",
+]);
 
 function countMatches(text: string, pattern: RegExp): number {
   pattern.lastIndex = 0;
@@ -226,12 +303,17 @@ function addPathFeatures(text: string, features: FeatureVector): void {
   }
 }
 
+/**
+ * Only shapes that carry meaning are marked: multi-line pastes, very short texts, fences, code lines.
+ * One-line and short-to-medium length buckets were dropped: nearly every question has one, so they acted as
+ * per-route biases (the "under 250 characters" bucket alone pushed bare problem descriptions to debug).
+ */
 function addShapeFeatures(text: string, features: FeatureVector): void {
   const lines = text.split("\n").filter((line) => line.trim().length > 0);
   const lineCount = lines.length;
-  features.set(lineCount <= 1 ? "shape:lines_1" : lineCount <= 3 ? "shape:lines_2_3" : lineCount <= 9 ? "shape:lines_4_9" : "shape:lines_10_plus", 1);
-  const chars = text.length;
-  features.set(chars < 40 ? "shape:chars_lt40" : chars < 100 ? "shape:chars_lt100" : chars < 250 ? "shape:chars_lt250" : "shape:chars_250_plus", 1);
+  if (lineCount >= 4) features.set(lineCount <= 9 ? "shape:lines_4_9" : "shape:lines_10_plus", 1);
+  if (text.trim().length < 40) features.set("shape:chars_lt40", 1);
+  if (text.length >= 250) features.set("shape:chars_250_plus", 1);
   if (text.includes("```")) features.set("shape:fence", 1);
   if (/`[^`\n]+`/.test(text.replace(/```[\s\S]*?```/g, ""))) features.set("shape:inline_code", 1);
   const indented = lines.filter((line) => /^\s{2,}\S/.test(line)).length;
@@ -273,7 +355,10 @@ export function extractFeatures(fullText: string): FeatureVector {
   if (logSignals > 0) features.set("log:any", countToValue(logSignals));
 
   addPathFeatures(text, features);
-  addPatternFeatures(text.toLowerCase(), QUESTION_FORMS, features);
+  const lowercase = text.toLowerCase();
+  addPatternFeatures(lowercase, QUESTION_FORMS, features);
+  addPatternFeatures(lowercase, FAILURE_QUESTIONS, features);
+  if ([...STRONG_EVIDENCE].some((name) => features.has(name))) addPatternFeatures(lowercase, PROBLEM_VOCABULARY, features);
   addShapeFeatures(text, features);
   for (const [name, value] of features) {
     if (isEngineeredFeature(name)) features.set(name, value * ENGINEERED_FEATURE_SCALE);

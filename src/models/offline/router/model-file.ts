@@ -31,6 +31,12 @@ export const RouteModelFileSchema = z
       l2: z.number().nonnegative(),
       iterations: z.number().int().positive(),
       heldOutAccuracy: z.number().min(0).max(1).nullable(),
+      /** Temperature folded into bias and weights (1 = none); see MIN_TEMPERATURE in trainer.ts. */
+      temperature: z.number().positive().finite().default(1),
+      /** Temperature that minimized out-of-fold log loss, before the lower bound on `temperature` was applied. */
+      fittedTemperature: z.number().positive().finite().default(1),
+      /** Folds the temperature was fitted on; 0 when the model was not calibrated. */
+      calibrationFolds: z.number().int().nonnegative().default(0),
     }),
   })
   .superRefine((file, context) => {

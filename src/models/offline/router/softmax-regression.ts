@@ -37,15 +37,30 @@ export interface SoftmaxModel {
   weights: Map<string, number[]>;
 }
 
-/** Probabilities for each class, summing to 1. */
-export function predictProbabilities(model: SoftmaxModel, features: FeatureVector): number[] {
+/** Unnormalized class scores (bias + weights · features); softmax turns them into probabilities. */
+export function predictLogits(model: SoftmaxModel, features: FeatureVector): number[] {
   const logits = model.bias.slice();
   for (const [name, value] of features) {
     const row = model.weights.get(name);
     if (row === undefined) continue;
     for (let k = 0; k < model.classCount; k += 1) logits[k]! += row[k]! * value;
   }
-  return softmax(logits);
+  return logits;
+}
+
+/** Probabilities for each class, summing to 1. */
+export function predictProbabilities(model: SoftmaxModel, features: FeatureVector): number[] {
+  return softmax(predictLogits(model, features));
+}
+
+/**
+ * The same model with every logit multiplied by `factor`. Softmax(logits / T) is temperature scaling, so
+ * scaling by 1/T bakes a fitted temperature into the weights: the model file and the classifier stay as they are.
+ */
+export function scaleLogits(model: SoftmaxModel, factor: number): SoftmaxModel {
+  const weights = new Map<string, number[]>();
+  for (const [name, row] of model.weights) weights.set(name, row.map((weight) => weight * factor));
+  return { classCount: model.classCount, bias: model.bias.map((value) => value * factor), weights };
 }
 
 export function softmax(logits: readonly number[]): number[] {
