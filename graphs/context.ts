@@ -19,6 +19,8 @@ export interface GraphDependencies {
   minCoverage: number;
   specialistTimeoutMs: number;
   specialistMaxAttempts: number;
+  /** Upper bound on any agent's tool-calling steps. */
+  specialistMaxSteps?: number;
   /** Creates the LangChain callbacks that turn model calls into generation observations. */
   modelCallbacks?: () => Callbacks | undefined;
   modelCache?: ModelCallCache;

@@ -26,6 +26,8 @@ export interface AgentDependencies {
   minCoverage: number;
   /** LangChain callbacks for model calls (Langfuse generations). */
   callbacks?: () => Callbacks | undefined;
+  /** Upper bound on any agent's tool-calling steps (SPECIALIST_MAX_STEPS). */
+  maxSteps?: number;
   /** Harness model-call cache and the repeat index that keys it. */
   cache?: { store: ModelCallCache; repeat: number };
 }
@@ -48,7 +50,7 @@ export async function runAgent(agent: AgentDefinition, input: AgentRunInput, dep
       question: input.question,
       history: input.history,
       tools,
-      maxSteps: agent.maxSteps,
+      maxSteps: Math.min(agent.maxSteps, deps.maxSteps ?? agent.maxSteps),
       ...(input.signal ? { signal: input.signal } : {}),
       ...(deps.callbacks?.() ? { callbacks: deps.callbacks()! } : {}),
       ...(deps.cache ? { cache: deps.cache } : {}),

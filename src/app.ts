@@ -65,6 +65,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     minCoverage: config.answers.minCoverage,
     specialistTimeoutMs: config.specialists.timeoutMs,
     specialistMaxAttempts: config.specialists.maxAttempts,
+    specialistMaxSteps: config.specialists.maxSteps,
     modelCallbacks,
     ...(overrides.modelCache ? { modelCache: overrides.modelCache } : {}),
   };

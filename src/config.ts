@@ -78,11 +78,11 @@ export const EnvSchema = z.object({
   MODEL_MAX_RETRIES: int(2, 0, 10),
 
   ROUTER_MODEL_PATH: optionalString,
-  ROUTER_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.6),
+  ROUTER_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.8),
   ANSWER_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.35),
   SPECIALIST_TIMEOUT_MS: int(45_000, 100),
   SPECIALIST_MAX_ATTEMPTS: int(2, 1, 10),
-  SPECIALIST_MAX_STEPS: int(6, 1, 20),
+  SPECIALIST_MAX_STEPS: int(8, 1, 20),
   REQUEST_TIMEOUT_MS: int(120_000, 100),
 
   LANGFUSE_PUBLIC_KEY: optionalString,

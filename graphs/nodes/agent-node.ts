@@ -23,7 +23,7 @@ export function agentNode(agent: AgentDefinition, deps: GraphDependencies) {
         const output = await runAgent(
           agent,
           { question: state.question, history: state.history, signal: runtime.signal },
-          { index: deps.index, models: deps.models, minCoverage: deps.minCoverage, ...(deps.modelCallbacks ? { callbacks: deps.modelCallbacks } : {}), ...(deps.modelCache ? { cache: { store: deps.modelCache, repeat: context?.repeat ?? 0 } } : {}) },
+          { index: deps.index, models: deps.models, minCoverage: deps.minCoverage, ...(deps.specialistMaxSteps ? { maxSteps: deps.specialistMaxSteps } : {}), ...(deps.modelCallbacks ? { callbacks: deps.modelCallbacks } : {}), ...(deps.modelCache ? { cache: { store: deps.modelCache, repeat: context?.repeat ?? 0 } } : {}) },
         );
         const earlier = context?.attemptErrors.filter((e) => e.node === agent.name) ?? [];
         const failures: NodeFailure[] = earlier.length ? [{ node: agent.name, attempts: attempt, error: earlier.at(-1)!.error, outcome: "retried" }] : [];
@@ -38,6 +38,7 @@ export function agentNode(agent: AgentDefinition, deps: GraphDependencies) {
           toolsCalled: output.toolsCalled,
           usage: [{ node: agent.name, model: output.model, ...output.usage }],
           failures,
+          warnings: failures.map((f) => `${f.node} failed on attempt ${f.attempts - 1} (${f.error}) and succeeded on attempt ${f.attempts}`),
         };
       } catch (error) {
         context?.attemptErrors.push({ node: agent.name, attempt, error: errorMessage(error) });
