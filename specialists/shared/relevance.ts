@@ -44,8 +44,16 @@ export function coverage(profile: QuestionProfile, terms: ReadonlySet<string>): 
   return covered / profile.total;
 }
 
+const termsByEvidence = new WeakMap<Evidence, Set<string>>();
+
+/** The terms of an evidence item (its path, symbol and text); computed once per item. */
 export function evidenceTerms(evidence: Evidence): Set<string> {
-  return termsOf(`${evidence.path} ${evidence.symbol ?? ""}\n${evidence.text}`);
+  let terms = termsByEvidence.get(evidence);
+  if (!terms) {
+    terms = termsOf(`${evidence.path} ${evidence.symbol ?? ""}\n${evidence.text}`);
+    termsByEvidence.set(evidence, terms);
+  }
+  return terms;
 }
 
 /** The question terms no evidence covers, most informative first: what "not found" is about. */

@@ -74,14 +74,19 @@ function classify(line: string, term: string): SiteRole {
 }
 
 /** Share of the message's word pairs that appear in a line; static text survives templating. */
-function messageOverlap(line: string, words: readonly string[]): number {
+/** One pattern per adjacent word pair of a message, allowing one templated value in between. */
+function messagePairs(words: readonly string[]): RegExp[] {
+  const pairs: RegExp[] = [];
+  for (let i = 0; i + 1 < words.length; i++) pairs.push(new RegExp(`\\b${words[i]}\\W+(?:\\S+\\W+)?${words[i + 1]}\\b`));
+  return pairs;
+}
+
+function messageOverlap(line: string, pairs: readonly RegExp[]): number {
+  if (pairs.length === 0) return 0;
   const lower = line.toLowerCase();
-  if (words.length < 2) return 0;
   let present = 0;
-  for (let i = 0; i + 1 < words.length; i++) {
-    if (new RegExp(`\\b${words[i]}\\W+(?:\\S+\\W+)?${words[i + 1]}\\b`).test(lower)) present++;
-  }
-  return present / (words.length - 1);
+  for (const pair of pairs) if (pair.test(lower)) present++;
+  return present / pairs.length;
 }
 
 async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText: string): Promise<Site[]> {
@@ -95,6 +100,7 @@ async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText:
     ...definitions.map((s) => ({ path: s.path, startLine: s.startLine, endLine: s.endLine, doc: false })),
   ];
 
+  const messages = signals.messages.map((words) => ({ words, pairs: messagePairs(words) }));
   const sites = new Map<string, Site>();
   const record = (site: Site) => {
     const key = `${site.path}:${site.line}`;
@@ -113,8 +119,8 @@ async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText:
         const role = classify(text, id);
         record({ path: region.path, line, role, term: id, score: ROLE_SCORE[role] * weight });
       }
-      for (const words of signals.messages) {
-        const overlap = messageOverlap(text, words);
+      for (const { words, pairs } of messages) {
+        const overlap = messageOverlap(text, pairs);
         if (overlap >= 0.5) record({ path: region.path, line, role: "message", term: words.join(" "), score: ROLE_SCORE.message * overlap * weight });
       }
     }
