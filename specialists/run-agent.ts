@@ -39,7 +39,7 @@ export interface AgentDependencies {
 export async function runAgent(agent: AgentDefinition, input: AgentRunInput, deps: AgentDependencies): Promise<AgentOutput> {
   const tools = new ToolSession(deps.index, agent.tools, agent.name);
   const model = deps.models.chatModel("specialist");
-  const profile = profileQuestion(deps.index, input.question, agent.vocabulary);
+  const profile = profileQuestion(deps.index, agent.focus ? agent.focus(input.question) : input.question, agent.vocabulary);
 
   if (model) {
     const result = await runToolCallingAgent({

@@ -2,11 +2,16 @@ import type { Evidence } from "../src/contract.js";
 import { TOOL_NAMES } from "../src/tools/registry.js";
 import type { AgentDefinition } from "./types.js";
 import { rankByCoverage } from "./shared/evidence-ranking.js";
-import { collect, collectDetails } from "./shared/gather.js";
-import { identifiersIn, looksLikeError, looksLikeTrace, pathsIn } from "./shared/question.js";
-import { readDependencies } from "./shared/gather.js";
+import { gatherErrorEvidence } from "./shared/error-evidence.js";
+import { collect, readDependencies } from "./shared/gather.js";
+import { errorFocus, identifiersIn, looksLikeError, looksLikeTrace, pathsIn } from "./shared/question.js";
 import { asksAboutStack, topLevelManifests } from "./shared/project-files.js";
 import { profileQuestion } from "./shared/relevance.js";
+
+/** A pasted error is judged on its error and the asker's words, as the debug specialist judges it. */
+function focusOf(question: string): string {
+  return looksLikeError(question) && (looksLikeTrace(question) || question.includes("\n")) ? errorFocus(question) : question;
+}
 
 /** Once the best evidence covers this much of the question, further searches are skipped. */
 const COVERED_ENOUGH = 0.85;
@@ -25,6 +30,7 @@ export const singleAgent: AgentDefinition = {
   maxSteps: 8,
   toolBudget: 6,
   vocabulary: "all",
+  focus: focusOf,
   systemPrompt: [
     "You answer questions about one code repository: its code, its documentation, errors and traces users paste, and the project as a whole.",
     "Use your tools to find evidence: search_code and find_symbol for source, search_docs and list_files for documentation and layout, read_file to read around a hit, parse_stack_trace for pasted traces, search_errors for error messages and codes.",
@@ -35,25 +41,17 @@ export const singleAgent: AgentDefinition = {
   ].join("\n"),
   async gather(context) {
     const budget = { left: this.toolBudget };
-    const evidence: Evidence[] = [];
-    let strongSignal = false;
-    if (looksLikeTrace(context.question)) {
-      const result = await collectDetails(context, budget, "parse_stack_trace", { text: context.question });
-      if (result && result.evidence.length > 0) {
-        evidence.push(...result.evidence);
-        strongSignal = true;
-      }
-    }
-    if (looksLikeError(context.question)) evidence.push(...(await collect(context, budget, "search_errors", { text: context.question.slice(0, 20_000) })));
+    const errors = await gatherErrorEvidence(context, budget);
+    const evidence: Evidence[] = [...errors.evidence];
     for (const path of pathsIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "read_file", { path, endLine: 120 })));
     const manifest = topLevelManifests(context.index)[0];
-    const pinned = manifest && asksAboutStack(context.question) ? await readDependencies(context, budget, manifest) : [];
-    evidence.push(...pinned);
+    const pinned = [...errors.pinned, ...(manifest && asksAboutStack(context.question) ? await readDependencies(context, budget, manifest) : [])];
+    evidence.push(...pinned.filter((item) => !errors.pinned.includes(item)));
     for (const name of identifiersIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "find_symbol", { name })).slice(0, 3));
-    const profile = profileQuestion(context.index, context.question);
+    const profile = profileQuestion(context.index, focusOf(context.question));
     const covered = () => (rankByCoverage(profile, evidence)[0]?.coverage ?? 0) >= COVERED_ENOUGH;
     if (!covered()) evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 6 })));
     if (!covered()) evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 4 })));
-    return { evidence, strongSignal, pinned };
+    return { evidence, strongSignal: errors.strongSignal, pinned, ...(errors.lead ? { lead: errors.lead } : {}) };
   },
 };

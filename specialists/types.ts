@@ -67,5 +67,7 @@ export interface AgentDefinition {
   toolBudget: number;
   /** Whose term statistics weigh the question's words: the source's, the docs', or both. */
   vocabulary: Vocabulary;
+  /** The part of a question that says what it is about (default: all of it); relevance is judged on it. */
+  focus?(question: string): string;
   gather(context: StrategyContext): Promise<GatheredEvidence>;
 }

@@ -1,3 +1,4 @@
+import { extractErrorSignals } from "../../src/tools/search-errors.js";
 import { parseStackTrace } from "../../src/tools/stack-trace.js";
 
 /** What a question names: identifiers, file paths, a pasted trace. Used by offline strategies. */
@@ -47,6 +48,21 @@ export function looksLikeError(text: string): boolean {
 /** The question's own words with a pasted trace or log cut off: what the user asked about it. */
 export function askedPart(question: string): string {
   const lines = question.split("\n");
-  const prose = lines.filter((line) => !/^\s+at |^\s*File "|^\s*\d{4}-\d\d-\d\d|^\s*[{[]|^\s*\|/.test(line));
+  const prose = lines.filter((line) => !PASTED_LINE.test(line));
   return prose.join(" ").slice(0, 1500);
+}
+
+/**
+ * Lines that were pasted rather than written: indented trace and code lines, stack frames,
+ * `path:line` locations, JSON log lines, timestamped log lines, table rows, runtime banners.
+ */
+const PASTED_LINE = /^(?:\s{2,}|\t)|^\s*at |^\s*File "|^\s*\d{4}-\d\d-\d\d|^\s*[{[]|^\s*\||^\s*[\w@./-]+\.[a-z]{1,4}:\d+(?::\d+)?\s*$|^\s*[\^~]+\s*$|^\s*(Node\.js|node) v?\d/;
+
+/** What a debugging question is about: the asker's own words plus the error's type, code and message. */
+export function errorFocus(question: string): string {
+  const trace = parseStackTrace(question);
+  const signals = extractErrorSignals(question);
+  return [askedPart(question), trace.errorType, trace.message, ...signals.codes, ...signals.classes, ...signals.messages.map((words) => words.join(" "))]
+    .filter(Boolean)
+    .join("\n");
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Evidence } from "../contract.js";
 import { isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
-import { ERROR_CODE_PATTERN } from "./stack-trace.js";
+import { CODE_FIELD_PATTERN, ERROR_CODE_PATTERN } from "./stack-trace.js";
 import { boundText, defineTool } from "./tool.js";
 
 /**
@@ -48,12 +48,17 @@ function messageWords(message: string): string[] {
 }
 
 export function extractErrorSignals(text: string): ErrorSignals {
-  const codes = unique([...text.matchAll(new RegExp(ERROR_CODE_PATTERN, "g"))].map((m) => m[1]!));
+  const codes = unique([
+    ...[...text.matchAll(new RegExp(CODE_FIELD_PATTERN, "g"))].map((m) => m[1]!),
+    ...[...text.matchAll(new RegExp(ERROR_CODE_PATTERN, "g"))].map((m) => m[1]!),
+  ]);
   const classes = unique([...text.matchAll(ERROR_CLASS)].map((m) => m[1]!));
   const messages: string[][] = [];
   for (const line of text.split("\n")) {
     // "SomeError [CODE]: message", "raise X: message", or a bare one-line message.
-    const afterType = /(?:Error|Exception|Failure|Fault|panic|error|ERROR)(?: \[[A-Z0-9_]+\])?\]?:\s+(.{8,})$/.exec(line)?.[1];
+    const afterType =
+      /(?:Error|Exception|Failure|Fault|panic|error|ERROR)(?: \[[A-Z0-9_]+\])?\]?:\s+(.{8,})$/.exec(line)?.[1] ??
+      /"(?:msg|message|error)"\s*:\s*"((?:[^"\\]|\\.){8,})"/.exec(line)?.[1]; // JSON log lines and error bodies
     const candidate = afterType ?? (text.split("\n").length === 1 ? line : undefined);
     if (!candidate) continue;
     const words = messageWords(candidate);

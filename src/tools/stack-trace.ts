@@ -26,9 +26,15 @@ const JS_ERROR_HEADER = /^\s*(?:Uncaught\s+)?(?:\[?([A-Z]\w*(?:Error|Exception|F
 const VITEST_FRAME = /^\s*(?:❯|>|at)\s+(?:([\w$.<>]+)\s+)?((?:\.{0,2}\/)?[\w@./-]+\.[cm]?[jt]sx?):(\d+):(\d+)/;
 /** CI log decorations before each line: ISO timestamps (GitHub Actions), `##[error]` markers. */
 const LOG_LINE_PREFIX = /^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z?\s|##\[\w+\])+/;
-/** Error codes: `E_RATE_LIMITED`, `ERR_INVALID_ARG_TYPE`, `EXX_FOO`, and POSIX errno names. */
+/**
+ * Error codes: `E_RATE_LIMITED`, `ERR_INVALID_ARG_TYPE`, namespaced `FST_ERR_HOOK_TIMEOUT`,
+ * `PAYMENT_ERROR_DECLINED`, and POSIX errno names.
+ */
 export const ERROR_CODE_PATTERN =
-  /\b(E_[A-Z0-9_]{3,}|ERR_[A-Z0-9_]{3,}|E[A-Z]{1,3}_[A-Z0-9_]{3,}|E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|NOTFOUND|ACCES|ADDRINUSE|ADDRNOTAVAIL|PIPE|NOENT|EXIST|PERM|NOTDIR|ISDIR|MFILE|AI_AGAIN|HOSTUNREACH|NETUNREACH|NOSPC|BUSY))\b/;
+  /\b(E_[A-Z0-9_]{3,}|(?:[A-Z][A-Z0-9]*_)*ERR(?:OR)?_[A-Z0-9_]{2,}|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:ERR|ERROR)\b|E[A-Z]{1,3}_[A-Z0-9_]{3,}|E(?:CONNREFUSED|CONNRESET|CONNABORTED|TIMEDOUT|NOTFOUND|ACCES|ADDRINUSE|ADDRNOTAVAIL|PIPE|NOENT|EXIST|PERM|NOTDIR|ISDIR|MFILE|AI_AGAIN|HOSTUNREACH|NETUNREACH|NOSPC|BUSY))\b/;
+
+/** An error code given as a field of a JSON body or a printed error object: `"code": "X"`, `code: 'X'`. */
+export const CODE_FIELD_PATTERN = /\bcode["']?\s*[:=]\s*["']([A-Z][A-Z0-9_]{3,})["']/;
 
 const lines = (text: string) => text.split(/\r?\n/).map((line) => line.replace(LOG_LINE_PREFIX, ""));
 
@@ -138,6 +144,6 @@ export function parseStackTrace(text: string): ParsedTrace {
     : language === "go" ? parseGo(traceLines)
     : language === "java" ? parseJava(traceLines)
     : parseJavaScript(traceLines);
-  const errorCode = ERROR_CODE_PATTERN.exec(text)?.[1];
+  const errorCode = CODE_FIELD_PATTERN.exec(text)?.[1] ?? ERROR_CODE_PATTERN.exec(text)?.[1];
   return { language, ...parsed, ...(errorCode ? { errorCode } : {}) };
 }
