@@ -51,6 +51,8 @@ export function buildProgram(): Command {
     .option("--no-cache", "bypass the model-call cache")
     .option("--timeout-ms <ms>", "per-question timeout", "300000")
     .option("--no-progress", "no progress bar")
+    .option("--langfuse-dataset <name>", "with Langfuse keys: record the run in this dataset (default harness-<bench file name>)")
+    .option("--no-langfuse-dataset", "do not record the run as Langfuse dataset runs")
     .action(async (raw: Record<string, unknown>) => {
       const options = validate(RunOptionsSchema, raw);
       const controller = new AbortController();

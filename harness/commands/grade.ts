@@ -8,6 +8,8 @@ import { HarnessError } from "../errors.js";
 import { gradeRecords, type GradeOptions } from "../grading/grade-records.js";
 import type { Judge } from "../grading/judge.js";
 import { createOpenAIJudge } from "../grading/openai-judge.js";
+import { createGradeExport } from "../langfuse/grade-export.js";
+import { langfuseAvailabilityFromEnvironment, type LangfuseAvailability } from "../langfuse/settings.js";
 import { buildGradeReport } from "../reporting/grade-report.js";
 import { writeReports } from "../reporting/write-reports.js";
 import { readManifest } from "../runner/manifest.js";
@@ -28,6 +30,8 @@ export interface GradeDependencies {
   /** Injected judge (tests); otherwise `--judge` builds the OpenAI one. */
   judge?: Judge;
   onGraded?: GradeOptions["onGraded"];
+  /** Where scores go; default: the Langfuse keys in the environment (read through src/config.ts). */
+  langfuse?: LangfuseAvailability;
 }
 
 export async function gradeCommand(options: GradeCommandOptions, io: CommandIO, deps: GradeDependencies = {}): Promise<{ gradedLogPath: string; reports: string[] }> {
@@ -42,10 +46,14 @@ export async function gradeCommand(options: GradeCommandOptions, io: CommandIO, 
   const judge = deps.judge ?? (options.judge ? createOpenAIJudge(options.judgeModel ? { model: options.judgeModel } : {}) : undefined);
   if (options.labelFrom === "judge" && !judge) throw new HarnessError("--label-from judge needs --judge");
   const records = await loadRunRecords(runlog, io.err);
+  const langfuse = createGradeExport(deps.langfuse ?? langfuseAvailabilityFromEnvironment(), io);
   const graded = await gradeRecords(records, benchmark.items, {
     labelFrom: options.labelFrom,
     ...(judge ? { judge } : {}),
-    ...(deps.onGraded ? { onGraded: deps.onGraded } : {}),
+    onGraded: async (record, grades) => {
+      langfuse.onGraded(record);
+      await deps.onGraded?.(record, grades);
+    },
   });
   const outDir = resolve(options.out ?? dirname(runlog));
   const gradedLogPath = join(outDir, GRADED_LOG_FILE);
@@ -58,5 +66,6 @@ export async function gradeCommand(options: GradeCommandOptions, io: CommandIO, 
   }
   io.out(`graded log: ${gradedLogPath}`);
   io.out(`reports: ${reports.join(", ")}`);
+  await langfuse.finish({ graded, view, runDir: dirname(runlog) });
   return { gradedLogPath, reports };
 }

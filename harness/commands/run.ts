@@ -3,6 +3,8 @@ import { z } from "zod";
 import { PipelineNameSchema, type PipelineName } from "../../src/contract.js";
 import { loadBenchmark } from "../benchmark.js";
 import { HarnessError } from "../errors.js";
+import { defaultDatasetName, exportDatasetRuns } from "../langfuse/dataset-export.js";
+import { langfuseAvailabilityFromEnvironment, type LangfuseAvailability } from "../langfuse/settings.js";
 import { createPipelineFactory, type ModelDescription, type PipelineFactory } from "../pipelines.js";
 import { runBenchmark, type RunSummary } from "../runner/run-benchmark.js";
 import { flushTracing } from "../../src/tracing/setup.js";
@@ -24,6 +26,8 @@ export const RunOptionsSchema = z
     cache: z.boolean().default(true),
     timeoutMs: z.coerce.number().int().min(1).default(300_000),
     progress: z.boolean().default(true),
+    /** Dataset to record the run in when Langfuse keys are set (default harness-<bench name>); false: `--no-langfuse-dataset`. */
+    langfuseDataset: z.union([z.string().trim().min(1).max(200), z.literal(false)]).optional(),
   })
   .refine((o) => o.url !== undefined || o.repo !== undefined, { message: "--repo is required unless --url is given", path: ["repo"] })
   .refine((o) => !(o.resume || o.retryErrors) || o.out !== undefined, { message: "--resume and --retry-errors need the --out of the run to continue", path: ["out"] });
@@ -33,6 +37,8 @@ export interface RunDependencies {
   /** Defaults to harness/pipelines.ts#createPipelineFactory (the lead's wiring point). */
   createFactory?: () => { factory: PipelineFactory; describe?: () => ModelDescription };
   signal?: AbortSignal;
+  /** Where the dataset run goes; default: the Langfuse keys in the environment (read through src/config.ts). */
+  langfuse?: LangfuseAvailability;
 }
 
 export function pipelinesFor(choice: RunOptions["pipeline"]): PipelineName[] {
@@ -79,5 +85,10 @@ export async function runCommand(options: RunOptions, io: CommandIO, deps: RunDe
   io.out(`run log: ${summary.runLogPath}`);
   io.out(`manifest: ${summary.manifestPath}`);
   if (summary.interrupted) io.out(`continue with: run ... --out ${summary.outDir} --resume`);
+  if (options.langfuseDataset !== false && !summary.interrupted) {
+    const { outDir: runDir, runLogPath, manifestPath } = summary;
+    const datasetName = options.langfuseDataset ?? defaultDatasetName(options.bench);
+    await exportDatasetRuns(deps.langfuse ?? langfuseAvailabilityFromEnvironment(), { runDir, runLogPath, manifestPath, datasetName }, io);
+  }
   return summary;
 }
