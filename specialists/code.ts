@@ -26,7 +26,7 @@ export const codeSpecialist: AgentDefinition = {
     const evidence = [];
     for (const path of pathsIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "read_file", { path, endLine: 120 })));
     for (const name of identifiersIn(context.question).slice(0, 2)) evidence.push(...(await collect(context, budget, "find_symbol", { name })).slice(0, 3));
-    evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 6 })));
+    evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 8 })));
     return { evidence };
   },
 };

@@ -24,7 +24,7 @@ export const docsSpecialist: AgentDefinition = {
     for (const path of pathsIn(context.question).filter((p) => /\.(md|rst|txt|adoc)$/.test(p)).slice(0, 1)) {
       evidence.push(...(await collect(context, budget, "read_file", { path, endLine: 150 })));
     }
-    evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 6 })));
+    evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 8 })));
     return { evidence };
   },
 };

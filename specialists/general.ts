@@ -31,8 +31,8 @@ export const generalSpecialist: AgentDefinition = {
     const manifest = topLevelManifests(context.index)[0];
     const pinned = manifest && asksAboutStack(context.question) ? await readDependencies(context, budget, manifest) : [];
     evidence.push(...pinned);
-    evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 4 })));
-    evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 4 })));
+    evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 5 })));
+    evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 5 })));
     return { evidence, pinned };
   },
 };

@@ -50,8 +50,8 @@ export const singleAgent: AgentDefinition = {
     for (const name of identifiersIn(context.question).slice(0, 1)) evidence.push(...(await collect(context, budget, "find_symbol", { name })).slice(0, 3));
     const profile = profileQuestion(context.index, focusOf(context.question));
     const covered = () => (rankByCoverage(profile, evidence)[0]?.coverage ?? 0) >= COVERED_ENOUGH;
-    if (!covered()) evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 6 })));
-    if (!covered()) evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 4 })));
+    if (!covered()) evidence.push(...(await collect(context, budget, "search_code", { query: context.question, k: 8 })));
+    if (!covered()) evidence.push(...(await collect(context, budget, "search_docs", { query: context.question, k: 6 })));
     return { evidence, strongSignal: errors.strongSignal, pinned, ...(errors.lead ? { lead: errors.lead } : {}) };
   },
 };
