@@ -1,18 +1,21 @@
 import { addUsage, ZERO_USAGE, type AskOptions, type AskResult, type Pipeline, type PipelineName } from "../src/contract.js";
 import { AppError, isAppError } from "../src/errors.js";
+import { recordDegradation } from "../src/models/degrading-provider.js";
+import type { ThreadMemory } from "../src/store/thread-memory.js";
 import { withRequestTrace } from "../src/tracing/request-trace.js";
 import { dedupeEvidence } from "../specialists/shared/evidence-ranking.js";
 import type { Turn } from "../specialists/types.js";
 import { buildBaselineGraph } from "./baseline.js";
 import { newRunContext, type GraphDependencies } from "./context.js";
+import { STATELESS, type GraphThreads } from "./nodes/thread-nodes.js";
 import { buildOrchestratedGraph } from "./orchestrated.js";
-import type { AskStateValue } from "./state.js";
+import { runInput, type AskStateUpdate, type AskStateValue } from "./state.js";
 
-/** Most supersteps a question may take: router, fan-out, fallback, synthesis, with room to spare. */
+/** Most supersteps a question may take: recall, router, fan-out, fallback, synthesis, remember, with room to spare. */
 const RECURSION_LIMIT = 12;
 
 export interface PipelineRunOptions extends AskOptions {
-  /** Earlier turns of the thread, oldest first (thread memory supplies them). */
+  /** Earlier turns for a question without a thread, oldest first (a thread's own turns come from its memory). */
   history?: Turn[];
 }
 
@@ -21,7 +24,30 @@ export interface GraphPipeline extends Pipeline {
 }
 
 interface CompiledAskGraph {
-  invoke(input: { question: string; threadId: string; history: Turn[] }, config: Record<string, unknown>): Promise<AskStateValue>;
+  invoke(input: AskStateUpdate, config: Record<string, unknown>): Promise<AskStateValue>;
+}
+
+/** A pipeline's graph compiled twice: for questions without a thread, and with the checkpointer for threads. */
+interface PipelineGraphs {
+  stateless: CompiledAskGraph;
+  threaded?: { graph: CompiledAskGraph; memory: ThreadMemory };
+}
+
+/**
+ * A question with a thread continues it: the checkpointer restores the thread's state, the graph
+ * adds this turn, and only the checkpoint written on exit is kept ("exit" durability writes none
+ * per step). One run at a time continues a thread. A question without one leaves nothing behind.
+ */
+function invokeGraph(graphs: PipelineGraphs, question: string, options: PipelineRunOptions, config: Record<string, unknown>): Promise<AskStateValue> {
+  const { threadId } = options;
+  if (!threadId || !graphs.threaded) return graphs.stateless.invoke(runInput(question, threadId, options.history), config);
+  const { graph, memory } = graphs.threaded;
+  return memory.continueThread(
+    threadId,
+    () => graph.invoke(runInput(question, threadId), { ...config, configurable: { thread_id: threadId }, durability: "exit" }),
+    (state) => state.turns.length,
+    options.signal,
+  );
 }
 
 function toAskResult(name: PipelineName, deps: GraphDependencies, state: AskStateValue, latencyMs: number, traceId: string | null): AskResult {
@@ -47,7 +73,7 @@ function toAskResult(name: PipelineName, deps: GraphDependencies, state: AskStat
 
 const VALID_TRACE_ID = /^(?!0+$)[0-9a-f]{32}$/;
 
-function graphPipeline(name: PipelineName, graph: CompiledAskGraph, deps: GraphDependencies, traceMetadata: Record<string, string>): GraphPipeline {
+function graphPipeline(name: PipelineName, graphs: PipelineGraphs, deps: GraphDependencies, traceMetadata: Record<string, string>): GraphPipeline {
   return {
     name,
     async run(question, options = {}) {
@@ -64,20 +90,30 @@ function graphPipeline(name: PipelineName, graph: CompiledAskGraph, deps: GraphD
         },
         async (root) => {
           let state: AskStateValue;
+          let degradedReason: string | undefined;
           try {
-            state = await graph.invoke(
-              { question, threadId: options.threadId ?? "", history: options.history ?? [] },
-              { context: newRunContext(options.repeat ?? 0), recursionLimit: RECURSION_LIMIT, streamMode: "values", ...(options.signal ? { signal: options.signal } : {}) },
-            );
+            ({ value: state, degradedReason } = await recordDegradation(() =>
+              invokeGraph(graphs, question, options, {
+                context: newRunContext(options.repeat ?? 0),
+                recursionLimit: RECURSION_LIMIT,
+                streamMode: "values",
+                ...(options.signal ? { signal: options.signal } : {}),
+              }),
+            ));
           } catch (error) {
             if (options.signal?.aborted) throw new AppError("CANCELLED", "The request was cancelled before it finished.");
             if (isAppError(error)) throw error;
             throw new AppError("PIPELINE_FAILED", `The ${name} pipeline failed: ${error instanceof Error ? error.message : String(error)}`, true);
           }
           const traceId = VALID_TRACE_ID.test(root.traceId) ? root.traceId : null;
-          const result: AskResult = { ...toAskResult(name, deps, state, performance.now() - started, traceId), ...(root.traceUrl ? { traceUrl: root.traceUrl } : {}) };
+          const result: AskResult = {
+            ...toAskResult(name, deps, state, performance.now() - started, traceId),
+            ...(root.traceUrl ? { traceUrl: root.traceUrl } : {}),
+            ...(degradedReason ? { degraded: true, degradedReason } : {}),
+          };
           // The route is known only now; the root span's tags become the trace's (Langfuse unions them).
           if (result.route) root.addTraceTags([`route:${result.route}`]);
+          if (result.degraded) root.addTraceTags(["degraded"]);
           root.update({
             output: { answer: result.answer, route: result.route, citations: result.citations, notFound: result.notFound },
             metadata: { routesRun: result.routesRun, toolCalls: result.toolsCalled.length, warnings: result.warnings },
@@ -90,10 +126,21 @@ function graphPipeline(name: PipelineName, graph: CompiledAskGraph, deps: GraphD
   };
 }
 
+/** Thread memory for the pipelines: where threads persist (none: threads are not remembered), and how much of one a question sees. */
+export interface PipelineThreads {
+  memory?: ThreadMemory;
+  contextTokens: number;
+}
+
 /** Both pipelines over the same dependencies: the only difference is the graph. */
-export function createPipelines(deps: GraphDependencies, traceMetadata: Record<string, string> = {}): Record<PipelineName, GraphPipeline> {
+export function createPipelines(deps: GraphDependencies, traceMetadata: Record<string, string> = {}, threads: PipelineThreads = STATELESS): Record<PipelineName, GraphPipeline> {
+  const { memory, contextTokens } = threads;
+  const graphsOf = (build: (deps: GraphDependencies, threads: GraphThreads) => unknown): PipelineGraphs => ({
+    stateless: build(deps, { contextTokens }) as CompiledAskGraph,
+    ...(memory ? { threaded: { graph: build(deps, { checkpointer: memory.checkpointer, contextTokens }) as CompiledAskGraph, memory } } : {}),
+  });
   return {
-    orchestrated: graphPipeline("orchestrated", buildOrchestratedGraph(deps) as unknown as CompiledAskGraph, deps, traceMetadata),
-    baseline: graphPipeline("baseline", buildBaselineGraph(deps) as unknown as CompiledAskGraph, deps, traceMetadata),
+    orchestrated: graphPipeline("orchestrated", graphsOf(buildOrchestratedGraph), deps, traceMetadata),
+    baseline: graphPipeline("baseline", graphsOf(buildBaselineGraph), deps, traceMetadata),
   };
 }

@@ -10,12 +10,15 @@ import { absentNames } from "./shared/absent-names.js";
 import { dedupeEvidence } from "./shared/evidence-ranking.js";
 import { composeExtractiveAnswer } from "./shared/extractive-answer.js";
 import { groundCitations } from "./shared/citations.js";
+import type { FollowUp } from "./shared/follow-up.js";
 import { profileQuestion } from "./shared/relevance.js";
 import type { AgentDefinition, AgentOutput, Turn } from "./types.js";
 
 export interface AgentRunInput {
   question: string;
   history: readonly Turn[];
+  /** Offline: the question with the subject of the turn it follows (a chat model reads `history` instead). */
+  followUp?: FollowUp;
   signal?: AbortSignal;
 }
 
@@ -39,7 +42,8 @@ export interface AgentDependencies {
 export async function runAgent(agent: AgentDefinition, input: AgentRunInput, deps: AgentDependencies): Promise<AgentOutput> {
   const tools = new ToolSession(deps.index, agent.tools, agent.name);
   const model = deps.models.chatModel("specialist");
-  const profile = profileQuestion(deps.index, agent.focus ? agent.focus(input.question) : input.question, agent.vocabulary);
+  const asked = input.followUp?.text ?? input.question;
+  const profile = profileQuestion(deps.index, agent.focus ? agent.focus(asked) : asked, agent.vocabulary);
 
   if (model) {
     const result = await runToolCallingAgent({
@@ -71,14 +75,15 @@ export async function runAgent(agent: AgentDefinition, input: AgentRunInput, dep
     };
   }
 
-  const gathered = await agent.gather({ question: input.question, history: input.history, tools, index: deps.index, ...(input.signal ? { signal: input.signal } : {}) });
+  const gathered = await agent.gather({ question: asked, history: input.history, tools, index: deps.index, ...(input.signal ? { signal: input.signal } : {}) });
   const evidence: Evidence[] = dedupeEvidence(gathered.evidence);
   const composed = composeExtractiveAnswer({
     profile,
     evidence,
     minCoverage: deps.minCoverage,
-    absentNames: absentNames(deps.index, input.question),
-    aboutTests: asksAboutTests(input.question),
+    absentNames: absentNames(deps.index, asked),
+    aboutTests: asksAboutTests(asked),
+    ...(input.followUp?.ownTerms.length ? { followUpTerms: input.followUp.ownTerms } : {}),
     ...(gathered.lead ? { lead: gathered.lead } : {}),
     ...(gathered.strongSignal ? { strongSignal: true } : {}),
     ...(gathered.pinned?.length ? { pinned: gathered.pinned } : {}),

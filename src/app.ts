@@ -6,10 +6,15 @@ import type { PipelineName, Route } from "./contract.js";
 import { buildRepositoryIndex, type RepositoryIndex } from "./index/repository-index.js";
 import type { ModelCallCache } from "./models/model-call-cache.js";
 import { loadRouteClassifier } from "./models/offline/router/index.js";
+import { CircuitBreaker } from "./models/circuit-breaker.js";
+import { circuitOf, DegradingProvider, routeWithModelWhileAvailable } from "./models/degrading-provider.js";
 import { ModelRouter } from "./models/openai/model-router.js";
 import { createOpenAIProvider } from "./models/openai/provider.js";
 import { offlineProvider, type ModelProvider } from "./models/provider.js";
 import { ClassifierRouter, type Router } from "./models/routing.js";
+import { openStore, type Store } from "./store/store.js";
+import { ThreadMemory } from "./store/thread-memory.js";
+import { ThreadRegistry } from "./store/thread-registry.js";
 import { generationCallbacks } from "./tracing/generation-handler.js";
 import { initTracing } from "./tracing/setup.js";
 
@@ -19,6 +24,13 @@ export interface AppServices {
   index: RepositoryIndex;
   models: ModelProvider;
   pipelines: Record<PipelineName, GraphPipeline>;
+  /** The model provider's circuit breaker (OpenAI provider only), for /readyz and transition logs. */
+  modelCircuit?: CircuitBreaker;
+  /** The persistent state (SQLite file or PostgreSQL) and the threads kept in it. */
+  store: Store;
+  threads: ThreadMemory;
+  /** Closes what createServices opened (the store, unless it was passed in). */
+  close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
@@ -29,15 +41,34 @@ export interface ServiceOverrides {
   modelCache?: ModelCallCache;
   modelCallbacks?: GraphDependencies["modelCallbacks"];
   onIndexProgress?: (done: number, total: number) => void;
+  /** An open store to use instead of opening config.store (its owner closes it). */
+  store?: Store;
 }
 
+/** A run holds its thread at most this much longer than the request deadline, should its replica die mid-run. */
+const THREAD_LEASE_MARGIN_MS = 30_000;
+
+/** The OpenAI provider behind a circuit breaker (offline while it is open), or the offline provider. */
 export function createModelProvider(config: AppConfig): ModelProvider {
-  return config.models.provider === "openai" ? createOpenAIProvider(config.models) : offlineProvider;
+  if (config.models.provider !== "openai") return offlineProvider;
+  return new DegradingProvider((outcomes) => createOpenAIProvider(config.models, [outcomes]), new CircuitBreaker(config.models.circuitBreaker));
 }
 
 export async function createServices(config: AppConfig, overrides: ServiceOverrides = {}): Promise<AppServices> {
   // Idempotent: a test that installed its own exporter first keeps it.
   initTracing(config.tracing);
+  // Opened first: a database that cannot be reached fails the start-up before the index is built.
+  const store = overrides.store ?? (await openStore(config.store));
+  const close = () => (overrides.store ? Promise.resolve() : store.close());
+  try {
+    return await createServicesOn(store, close, config, overrides);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function createServicesOn(store: Store, close: () => Promise<void>, config: AppConfig, overrides: ServiceOverrides): Promise<AppServices> {
   const index =
     overrides.index ??
     (await buildRepositoryIndex({
@@ -53,7 +84,7 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
   const routerModel = models.chatModel("router");
   const purposes = Object.fromEntries(Object.entries(specialists).map(([route, agent]) => [route, agent.purpose])) as Record<Route, string>;
   const router: Router = routerModel
-    ? new ModelRouter(routerModel, models.models.router ?? "unknown", models.prices, purposes, classifierRouter, modelCallbacks)
+    ? routeWithModelWhileAvailable(models, new ModelRouter(routerModel, models.models.router ?? "unknown", models.prices, purposes, classifierRouter, modelCallbacks), classifierRouter)
     : classifierRouter;
   const deps: GraphDependencies = {
     index,
@@ -69,6 +100,8 @@ export async function createServices(config: AppConfig, overrides: ServiceOverri
     modelCallbacks,
     ...(overrides.modelCache ? { modelCache: overrides.modelCache } : {}),
   };
-  const pipelines = createPipelines(deps, { repository: index.root, indexVersion: index.version });
-  return { config, index, models, pipelines };
+  const threads = new ThreadMemory(store.checkpoints, new ThreadRegistry(store.db), { leaseMs: config.server.requestTimeoutMs + THREAD_LEASE_MARGIN_MS });
+  const pipelines = createPipelines(deps, { repository: index.root, indexVersion: index.version }, { memory: threads, contextTokens: config.threads.contextTokens });
+  const modelCircuit = circuitOf(models);
+  return { config, index, models, pipelines, ...(modelCircuit ? { modelCircuit } : {}), store, threads, close };
 }

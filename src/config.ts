@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
@@ -58,6 +59,40 @@ const jsonPrices = z
     return z.NEVER;
   });
 
+/** A duration: milliseconds, or a number with ms, s, m or h ("60000", "30s", "1m"). */
+const DURATION_UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const match = /^\s*(\d+)\s*(ms|s|m|h)?\s*$/.exec(value);
+      if (match && Number(match[1]) > 0) return Number(match[1]) * DURATION_UNITS_MS[(match[2] ?? "ms") as keyof typeof DURATION_UNITS_MS];
+      ctx.addIssue({ code: "custom", message: 'must be a positive duration like "60000" (ms), "30s", "1m" or "1h"' });
+      return z.NEVER;
+    });
+
+/** Shorter keys are refused: a guessable key is no key. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/** API keys from API_KEYS (comma-separated) and API_KEYS_FILE (one per line, `#` starts a comment line). */
+function readApiKeys(env: { API_KEYS?: string; API_KEYS_FILE?: string }): string[] {
+  const fromEnv = (env.API_KEYS ?? "").split(",");
+  let fromFile: string[] = [];
+  if (env.API_KEYS_FILE) {
+    try {
+      fromFile = readFileSync(env.API_KEYS_FILE, "utf8").split(/\r?\n/).filter((line) => !line.trim().startsWith("#"));
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  API_KEYS_FILE: cannot read ${env.API_KEYS_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  const keys = [...fromEnv, ...fromFile].map((key) => key.trim()).filter(Boolean);
+  // The keys themselves never appear in a message: only where the bad one is.
+  const bad = keys.findIndex((key) => key.length < MIN_API_KEY_LENGTH || /\s/.test(key));
+  if (bad >= 0) throw new ConfigError(`Invalid configuration:\n  API_KEYS / API_KEYS_FILE: key #${bad + 1} is shorter than ${MIN_API_KEY_LENGTH} characters or contains whitespace`);
+  return [...new Set(keys)];
+}
+
 export const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().default("127.0.0.1"),
@@ -85,6 +120,14 @@ export const EnvSchema = z.object({
   SPECIALIST_MAX_STEPS: int(8, 1, 20),
   REQUEST_TIMEOUT_MS: int(120_000, 100),
 
+  /** Threads and other service state: this SQLite file (`:memory:` for a throwaway one), unless DATABASE_URL is set. */
+  STATE_DB_PATH: z.string().min(1).default(path.join(PROJECT_ROOT, ".cache/state.sqlite")),
+  /** PostgreSQL for the service state, shared by every replica (e.g. postgres://user:password@host:5432/db). */
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// or postgresql:// URL" }).optional()),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lowercase SQL identifier (letters, digits, _)").default("public"),
+  /** Earlier turns of a thread carried into a question's context: the newest that fit this many tokens. */
+  THREAD_CONTEXT_TOKENS: int(2000, 0, 100_000),
+
   LANGFUSE_PUBLIC_KEY: optionalString,
   LANGFUSE_SECRET_KEY: optionalString,
   LANGFUSE_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -96,6 +139,20 @@ export const EnvSchema = z.object({
     z.string().max(40).regex(/^(?!langfuse)[a-z0-9_-]+$/, "lowercase letters, digits, _ and - only, not starting with langfuse (Langfuse ignores other values)").optional(),
   ),
   TRACE_CONSOLE: boolean(false),
+
+  /** `on`: every route but health and docs needs an API key; `off`: none does. Unset: on when keys are configured. */
+  AUTH: z.enum(["on", "off"], { error: "must be on or off" }).optional(),
+  API_KEYS: optionalString,
+  API_KEYS_FILE: optionalString,
+  /** Requests per RATE_LIMIT_WINDOW per API key (per client IP when auth is off); 0 turns rate limiting off. */
+  RATE_LIMIT_MAX: int(60, 0),
+  RATE_LIMIT_WINDOW: duration("1m"),
+  /** Rate-limit counters live here when set (shared by every replica); in process memory otherwise. */
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).default("repo-qa:rate-limit:"),
+  MAX_IN_FLIGHT: int(64, 1),
+  MODEL_CIRCUIT_FAILURES: int(3, 1, 1000),
+  MODEL_CIRCUIT_COOLDOWN_MS: int(30_000, 10),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -114,10 +171,18 @@ export interface AppConfig {
     prices: ModelPrices;
     timeoutMs: number;
     maxRetries: number;
+    /** After `failureThreshold` consecutive failed model calls, answer offline for `cooldownMs`, then try the model again. */
+    circuitBreaker: { failureThreshold: number; cooldownMs: number };
   };
+  /** `required: false` says why (AUTH=off, or no keys configured), for the start-up warning. */
+  auth: { required: true; apiKeys: string[] } | { required: false; apiKeys: []; disabledBecause: string };
+  limits: { rateLimitMax: number; rateLimitWindowMs: number; redisUrl?: string; redisKeyPrefix: string; maxInFlight: number };
   routing: { classifierPath?: string; lowConfidence: number };
   answers: { minCoverage: number };
   specialists: { timeoutMs: number; maxAttempts: number; maxSteps: number };
+  /** Where the service state lives. The URL may hold a password: never log it. */
+  store: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string };
+  threads: { contextTokens: number };
   tracing: { publicKey?: string; secretKey?: string; baseUrl?: string; uiUrl?: string; projectId?: string; environment?: string; console: boolean };
 }
 
@@ -136,6 +201,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
     throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
   }
   const env = parsed.data;
+  const apiKeys = readApiKeys(env);
+  if (env.AUTH === "on" && apiKeys.length === 0) throw new ConfigError("Invalid configuration:\n  AUTH: is on but no API keys are configured; set API_KEYS or API_KEYS_FILE");
   return {
     env: env.NODE_ENV,
     server: { host: env.HOST, port: env.PORT, logLevel: env.LOG_LEVEL, requestTimeoutMs: env.REQUEST_TIMEOUT_MS },
@@ -150,10 +217,26 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       prices: { ...DEFAULT_MODEL_PRICES, ...env.MODEL_PRICES },
       timeoutMs: env.MODEL_TIMEOUT_MS,
       maxRetries: env.MODEL_MAX_RETRIES,
+      circuitBreaker: { failureThreshold: env.MODEL_CIRCUIT_FAILURES, cooldownMs: env.MODEL_CIRCUIT_COOLDOWN_MS },
+    },
+    auth:
+      env.AUTH === "off" || apiKeys.length === 0
+        ? { required: false, apiKeys: [], disabledBecause: env.AUTH === "off" ? "AUTH=off" : "no API keys are configured (API_KEYS, API_KEYS_FILE)" }
+        : { required: true, apiKeys },
+    limits: {
+      rateLimitMax: env.RATE_LIMIT_MAX,
+      rateLimitWindowMs: env.RATE_LIMIT_WINDOW,
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+      redisKeyPrefix: env.RATE_LIMIT_REDIS_PREFIX,
+      maxInFlight: env.MAX_IN_FLIGHT,
     },
     routing: { ...(env.ROUTER_MODEL_PATH ? { classifierPath: env.ROUTER_MODEL_PATH } : {}), lowConfidence: env.ROUTER_LOW_CONFIDENCE },
     answers: { minCoverage: env.ANSWER_MIN_COVERAGE },
     specialists: { timeoutMs: env.SPECIALIST_TIMEOUT_MS, maxAttempts: env.SPECIALIST_MAX_ATTEMPTS, maxSteps: env.SPECIALIST_MAX_STEPS },
+    store: env.DATABASE_URL
+      ? { kind: "postgres", url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }
+      : { kind: "sqlite", path: env.STATE_DB_PATH === ":memory:" ? env.STATE_DB_PATH : path.resolve(env.STATE_DB_PATH) },
+    threads: { contextTokens: env.THREAD_CONTEXT_TOKENS },
     tracing: {
       ...(env.LANGFUSE_PUBLIC_KEY ? { publicKey: env.LANGFUSE_PUBLIC_KEY } : {}),
       ...(env.LANGFUSE_SECRET_KEY ? { secretKey: env.LANGFUSE_SECRET_KEY } : {}),

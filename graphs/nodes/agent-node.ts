@@ -22,7 +22,7 @@ export function agentNode(agent: AgentDefinition, deps: GraphDependencies) {
       try {
         const output = await runAgent(
           agent,
-          { question: state.question, history: state.history, signal: runtime.signal },
+          { question: state.question, history: state.history, ...(state.followUp ? { followUp: state.followUp } : {}), signal: runtime.signal },
           { index: deps.index, models: deps.models, minCoverage: deps.minCoverage, ...(deps.specialistMaxSteps ? { maxSteps: deps.specialistMaxSteps } : {}), ...(deps.modelCallbacks ? { callbacks: deps.modelCallbacks } : {}), ...(deps.modelCache ? { cache: { store: deps.modelCache, repeat: context?.repeat ?? 0 } } : {}) },
         );
         const earlier = context?.attemptErrors.filter((e) => e.node === agent.name) ?? [];

@@ -8,9 +8,11 @@ import type { AskStateUpdate, AskStateValue } from "../state.js";
 export function routerNode(deps: GraphDependencies) {
   return (state: AskStateValue, runtime: Runtime): Promise<AskStateUpdate> =>
     withSpan("router", "chain", async (span) => {
-      span.update({ input: { question: state.question, historyTurns: state.history.length } });
+      span.update({ input: { question: state.question, historyTurns: state.history.length, ...(state.followUp ? { followUp: state.followUp.text } : {}) } });
       const context = state.history.map((turn) => `Q: ${turn.question}\nA: ${turn.answer.slice(0, 400)}`).join("\n");
-      const decision = await deps.router.decide(state.question, { signal: runtime.signal, ...(context ? { context } : {}) });
+      // The local classifier reads no history: offline, a follow-up is routed with the subject it leans on.
+      const routed = deps.models.kind === "offline" && state.followUp ? state.followUp.text : state.question;
+      const decision = await deps.router.decide(routed, { signal: runtime.signal, ...(context ? { context } : {}) });
       const dispatched = fanOutRoutes(decision, deps.lowConfidence);
       span.update({
         output: { route: decision.route, confidence: decision.confidence, dispatched },

@@ -26,7 +26,8 @@ const options = program.opts<{ rounds: string; write?: boolean }>();
 const rounds = Number(options.rounds);
 
 const cache = mkdtempSync(path.join(tmpdir(), "bench-ask-"));
-const config = loadConfig({ INDEX_CACHE_DIR: cache, LOG_LEVEL: "silent" });
+// The rate limit stays on (its hook is part of the HTTP overhead measured) but high enough never to refuse.
+const config = loadConfig({ INDEX_CACHE_DIR: cache, LOG_LEVEL: "silent", RATE_LIMIT_MAX: "1000000" });
 const services = await createServices(config);
 const questions = (await loadBenchmark(path.join(PROJECT_ROOT, "harness/benchmarks/sample-repo.jsonl"))).items.map((item) => item.question);
 

@@ -24,6 +24,12 @@ export interface ComposeOptions {
   aboutTests?: boolean;
   /** Names in the question the repository never mentions: the answer is "not found". */
   absentNames?: readonly string[];
+  /**
+   * A follow-up's own terms (the rest of the profile is the subject carried from the turn before):
+   * the primary block comes from evidence that mentions one of them, when such evidence covers
+   * enough of the question. Otherwise "where is it tested?" would quote the code asked about before.
+   */
+  followUpTerms?: readonly string[];
   maxBlocks?: number;
 }
 
@@ -139,7 +145,11 @@ export function composeExtractiveAnswer(options: ComposeOptions): ComposedAnswer
 
   // A strong signal (a stack frame) leads even when its wording covers less of the question;
   // otherwise the first item that covers nearly as much as the best one does.
-  const primary = options.strongSignal ? scored[0]! : scored.find((s) => s.coverage >= bestCoverage * PRIMARY_RELATIVE_COVERAGE)!;
+  const askedAnew = new Set(options.followUpTerms ?? []);
+  const onTheFollowUp = scored.filter((s) => s.coverage >= minCoverage && [...evidenceTerms(s.evidence)].some((term) => askedAnew.has(term)));
+  const candidates = onTheFollowUp.length > 0 ? onTheFollowUp : scored;
+  const bestCandidate = Math.max(...candidates.map((s) => s.coverage));
+  const primary = options.strongSignal ? scored[0]! : candidates.find((s) => s.coverage >= bestCandidate * PRIMARY_RELATIVE_COVERAGE)!;
   const blocks: Block[] = [bestWindow(primary.evidence, profile, PRIMARY_LINES)];
   for (const item of options.pinned ?? []) {
     if (item !== primary.evidence) blocks.push(bestWindow(item, profile, PINNED_LINES));

@@ -3,14 +3,19 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../app.js";
 import type { AppConfig } from "../config.js";
+import { registerAuth } from "./auth.js";
 import { registerErrorHandling } from "./error-handler.js";
+import { registerInFlightLimit } from "./in-flight.js";
+import { logModelCircuitTransitions } from "./model-circuit-log.js";
 import { registerOpenApi } from "./openapi.js";
+import { registerRateLimit } from "./rate-limit.js";
 import { trackReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 import { registerRequestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
 import { healthRoutes } from "./routes/health.js";
-import { BODY_LIMIT_BYTES } from "./schemas.js";
+import { threadRoutes } from "./routes/threads.js";
+import { BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from "./schemas.js";
 import { closeConnectionsWhenClosing } from "./shutdown.js";
 
 export type ApiServer = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyInstance["log"], ZodTypeProvider>;
@@ -35,6 +40,8 @@ const REDACTED_LOG_PATHS = [
   "*.secretKey",
   "*.*.apiKey",
   "*.*.secretKey",
+  "*.apiKeys",
+  "*.*.apiKeys",
 ];
 
 export function buildServer({ config, services, logger = true }: BuildServerOptions): ApiServer {
@@ -51,6 +58,9 @@ export function buildServer({ config, services, logger = true }: BuildServerOpti
     // registerRequestLog writes one line per request instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Path parameters (thread ids, up to 200 characters) reach the route schemas, which answer an
+    // over-long one with our 400; past the router's own limit (default 100) Fastify sends its 414.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     // The rare request that still arrives on an open connection while closing is served, not refused
     // with Fastify's own 503 body (which is not in our error format).
     return503OnClosing: false,
@@ -66,10 +76,16 @@ export function buildServer({ config, services, logger = true }: BuildServerOpti
   registerRequestLog(app);
   registerErrorHandling(app);
   closeConnectionsWhenClosing(app);
+  // Before any route: the rate limit attaches itself to the routes registered after it.
+  registerAuth(app, config);
+  registerRateLimit(app, config.limits);
+  registerInFlightLimit(app, config.limits.maxInFlight);
   registerOpenApi(app);
 
+  logModelCircuitTransitions(app.log, services);
   const readiness = trackReadiness(services);
   app.register(healthRoutes, { readiness });
   app.register(askRoutes, { readiness, requestTimeoutMs: config.server.requestTimeoutMs });
+  app.register(threadRoutes, { readiness });
   return app;
 }

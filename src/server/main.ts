@@ -1,6 +1,7 @@
 import type { AppServices } from "../app.js";
 import { ConfigError, loadConfig, type AppConfig } from "../config.js";
 import { buildServer } from "./app.js";
+import { authDisabledWarning } from "./auth.js";
 import { DOCS_PREFIX } from "./openapi.js";
 import { closeGracefully, exitOnSignals } from "./shutdown.js";
 
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
     failServices = reject;
   });
   const app = buildServer({ config, services });
+  // Also in the log (registerAuth); on stderr too, where someone starting the service by hand looks.
+  const authWarning = authDisabledWarning(config);
+  if (authWarning) console.error(`\n*** WARNING: ${authWarning}\n`);
   // close() runs onClose hooks after the last in-flight request, so the spans of every answered question are exported.
   app.addHook("onClose", async () => {
     const { shutdownTracing } = await import("../tracing/setup.js");

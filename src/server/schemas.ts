@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AskResultSchema, PipelineNameSchema } from "../contract.js";
 import { ERROR_CATALOGUE, type ErrorCode } from "../errors.js";
+import { THREAD_TURN_LIMIT, ThreadTurnSchema } from "../store/thread-turns.js";
 
 /**
  * The API's request and response schemas. They validate requests, serialise responses and
@@ -17,6 +18,16 @@ export const MAX_QUESTION_LENGTH = 8000;
 /** Room for an 8000-character question even when every character is JSON-escaped, and little more. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
+/** Longest path parameter the router passes on to a route's schema (a longer one is answered 414 by Fastify). */
+export const MAX_PATH_PARAM_LENGTH = 1000;
+
+/** One conversation's id, chosen by the client: in POST /ask bodies and in /threads/{threadId} paths. */
+export const ThreadIdSchema = z
+  .string()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .regex(/^[A-Za-z0-9._:-]+$/, "may contain only letters, digits and . _ : -");
+
 export const AskRequestSchema = z.strictObject(
   {
     question: z
@@ -28,13 +39,9 @@ export const AskRequestSchema = z.strictObject(
     pipeline: PipelineNameSchema.default("orchestrated").register(apiSchemaRegistry, {
       description: "`orchestrated` (router and specialists) or `baseline` (one agent with every tool).",
     }),
-    threadId: z
-      .string()
-      .min(1)
-      .max(200)
-      .regex(/^[A-Za-z0-9._:-]+$/, "may contain only letters, digits and . _ : -")
-      .optional()
-      .register(apiSchemaRegistry, { description: "Groups the questions of one conversation; recorded as the trace's session." }),
+    threadId: ThreadIdSchema.optional().register(apiSchemaRegistry, {
+      description: "Continues the conversation of this thread: its earlier turns reach the router and the specialists (see GET /threads/{threadId}). Also the trace's session.",
+    }),
     userId: z.string().min(1).max(200).optional().register(apiSchemaRegistry, { description: "Who asked; recorded on the trace." }),
   },
   { error: (issue) => (issue.code === "invalid_type" ? 'must be a JSON object like {"question": "…"}' : undefined) },
@@ -59,6 +66,17 @@ export const ReadySchema = z.object({
   indexVersion: z.string(),
   files: z.number().int().nonnegative(),
   chunks: z.number().int().nonnegative(),
+  modelCircuit: z
+    .enum(["closed", "open", "half_open"])
+    .optional()
+    .register(apiSchemaRegistry, { description: "The model provider's circuit breaker (OpenAI provider): while `open`, answers come from the offline provider with `degraded: true`." }),
+});
+
+export const ThreadParamsSchema = z.object({ threadId: ThreadIdSchema });
+
+export const ThreadSchema = z.object({
+  threadId: z.string(),
+  turns: z.array(ThreadTurnSchema).register(apiSchemaRegistry, { description: `The thread's answered questions, oldest first (the newest ${THREAD_TURN_LIMIT} are kept).` }),
 });
 
 // Named schemas become components of the OpenAPI document instead of being inlined.

@@ -30,7 +30,9 @@ export const askRoutes: FastifyPluginAsyncZod<AskRoutesOptions> = async (app, { 
       request.askPipeline = pipeline;
       const cancellation = cancelOnDisconnectOrDeadline(reply, requestTimeoutMs);
       try {
-        return await cancellation.race(services.pipelines[pipeline].run(question, { threadId, userId, signal: cancellation.signal }));
+        // Without a userId in the body, the trace's user is the caller's key id (a digest prefix, never the key).
+        const traceUser = userId ?? request.callerId ?? undefined;
+        return await cancellation.race(services.pipelines[pipeline].run(question, { threadId, userId: traceUser, signal: cancellation.signal }));
       } catch (error) {
         if (cancellation.clientGone) return undefined;
         // A pipeline reports any abort as CANCELLED; the abort reason says which (the deadline, here).

@@ -23,8 +23,16 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
       },
     },
     async () => {
-      const { index, models } = readiness.require();
-      return { status: "ready" as const, provider: models.kind, indexVersion: index.version, files: index.stats.files, chunks: index.stats.chunks };
+      const { index, models, modelCircuit } = readiness.require();
+      return {
+        status: "ready" as const,
+        provider: models.kind,
+        indexVersion: index.version,
+        files: index.stats.files,
+        chunks: index.stats.chunks,
+        // An open circuit leaves the service ready: it answers offline, marked degraded.
+        ...(modelCircuit ? { modelCircuit: modelCircuit.state } : {}),
+      };
     },
   );
 };
