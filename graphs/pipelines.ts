@@ -83,7 +83,7 @@ function graphPipeline(name: PipelineName, graphs: PipelineGraphs, deps: GraphDe
         {
           name,
           question,
-          ...(options.threadId ? { sessionId: options.threadId } : {}),
+          ...(options.threadId || options.sessionId ? { sessionId: (options.threadId ?? options.sessionId)! } : {}),
           ...(options.userId ? { userId: options.userId } : {}),
           tags,
           metadata: { ...traceMetadata, ...(options.harnessRunId ? { harnessRunId: options.harnessRunId } : {}) },

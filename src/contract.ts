@@ -102,7 +102,10 @@ export const NOT_FOUND_PHRASE = "not found in this repository";
 
 /** Per-request options shared by both pipelines. */
 export interface AskOptions {
+  /** Continues a conversation: earlier turns of the thread reach the router and the specialists. */
   threadId?: string;
+  /** Groups traces in Langfuse (a harness run, a batch) without making a conversation; threadId wins when both are set. */
+  sessionId?: string;
   userId?: string;
   /** Harness run id, recorded in trace metadata so a trace can be found from a run log. */
   harnessRunId?: string;

@@ -250,7 +250,8 @@ export async function runBenchmark(options: RunBenchmarkOptions): Promise<RunSum
             pipeline.run(task.item.question, {
               harnessRunId: runId,
               repeat: task.repeat,
-              threadId: `${runId}:${task.item.id}:${task.pipeline}:${task.repeat}`,
+              // One trace session per run: its questions are independent, so none of them is a thread.
+              sessionId: runId,
               signal,
             }),
           options.timeoutMs,

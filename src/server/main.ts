@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   if (authWarning) console.error(`\n*** WARNING: ${authWarning}\n`);
   // close() runs onClose hooks after the last in-flight request, so the spans of every answered question are exported.
   app.addHook("onClose", async () => {
+    // The store's connections (SQLite file, PostgreSQL pool) close after the last request.
+    await (await services.catch(() => undefined))?.close();
     const { shutdownTracing } = await import("../tracing/setup.js");
     if (!(await shutdownTracing())) app.log.warn("tracing: some spans could not be exported before shutdown");
   });
