@@ -44,6 +44,8 @@ const PRIMARY_LINES = 14;
 const SECONDARY_LINES = 8;
 const PINNED_LINES = 16;
 const TEST_COVERAGE_WEIGHT = 0.7;
+/** A second file counts as an alternative source when it covers this share of what the primary covers. */
+const ALTERNATIVE_SOURCE_COVERAGE = 0.95;
 /** A further block is added only when it covers at least this share of the question's weight anew. */
 const MIN_MARGINAL_GAIN = 0.1;
 /** Evidence for a further block must itself reach this share of the coverage threshold. */
@@ -172,6 +174,15 @@ export function composeExtractiveAnswer(options: ComposeOptions): ComposedAnswer
     if (!best || best.gain < profile.total * MIN_MARGINAL_GAIN) break;
     blocks.push(best.block);
   }
+  // Another file that covers the question as fully as the primary is a second source worth quoting
+  // (a charter that defines "lead maintainers" and a README that names them).
+  const alternative = scored.find(
+    (candidate) =>
+      candidate.evidence.path !== primary.evidence.path &&
+      candidate.coverage >= primary.coverage * ALTERNATIVE_SOURCE_COVERAGE &&
+      !blocks.some((b) => b.evidence.path === candidate.evidence.path),
+  );
+  if (alternative && blocks.length < maxBlocks) blocks.push(bestWindow(alternative.evidence, profile, SECONDARY_LINES));
 
   const quoted = quotedTerms(blocks);
   const parts = [options.lead, ...blocks.map(formatBlock)].filter(Boolean);
