@@ -20,6 +20,7 @@ export function buildBaselineGraph(deps: GraphDependencies, threads: GraphThread
       retryPolicy: { maxAttempts: deps.specialistMaxAttempts, initialInterval: 100, maxInterval: 1_000, logWarning: false },
       timeout: { runTimeout: deps.specialistTimeoutMs },
       errorHandler: recordFailure(agent),
+      ends: ["synthesize"],
     })
     .addNode("synthesize", synthesizeNode(deps))
     .addNode("remember", rememberNode())

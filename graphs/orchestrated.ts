@@ -30,7 +30,7 @@ export function buildOrchestratedGraph(deps: GraphDependencies, threads: GraphTh
     .addNode("code", agentNode(code, deps), { ...attempts, errorHandler: fallBackToGeneral(code), ends: ["general"] })
     .addNode("docs", agentNode(docs, deps), { ...attempts, errorHandler: fallBackToGeneral(docs), ends: ["general"] })
     .addNode("debug", agentNode(debug, deps), { ...attempts, errorHandler: fallBackToGeneral(debug), ends: ["general"] })
-    .addNode("general", agentNode(general, deps), { ...attempts, errorHandler: recordFailure(general) })
+    .addNode("general", agentNode(general, deps), { ...attempts, errorHandler: recordFailure(general), ends: ["synthesize"] })
     .addNode("synthesize", synthesizeNode(deps), { defer: true })
     .addNode("remember", rememberNode())
     .addEdge(START, "recall")

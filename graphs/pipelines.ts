@@ -1,4 +1,4 @@
-import { addUsage, ZERO_USAGE, type AskOptions, type AskResult, type Pipeline, type PipelineName } from "../src/contract.js";
+import { addUsage, ZERO_USAGE, type AskOptions, type AskResult, type Pipeline, type PipelineName, type RunProgressEvent } from "../src/contract.js";
 import { AppError, isAppError } from "../src/errors.js";
 import { recordDegradation } from "../src/models/degrading-provider.js";
 import type { ThreadMemory } from "../src/store/thread-memory.js";
@@ -9,6 +9,7 @@ import { buildBaselineGraph } from "./baseline.js";
 import { newRunContext, type GraphDependencies } from "./context.js";
 import { STATELESS, type GraphThreads } from "./nodes/thread-nodes.js";
 import { buildOrchestratedGraph } from "./orchestrated.js";
+import { PROGRESS_STREAM_MODES, progressEventsOf } from "./progress-events.js";
 import { runInput, type AskStateUpdate, type AskStateValue } from "./state.js";
 
 /** Most supersteps a question may take: recall, router, fan-out, fallback, synthesis, remember, with room to spare. */
@@ -24,7 +25,24 @@ export interface GraphPipeline extends Pipeline {
 }
 
 interface CompiledAskGraph {
-  invoke(input: AskStateUpdate, config: Record<string, unknown>): Promise<AskStateValue>;
+  stream(input: AskStateUpdate, config: Record<string, unknown>): Promise<AsyncIterable<unknown>>;
+}
+
+/**
+ * Runs a graph to its final state. With a listener, the run also streams its progress from
+ * LangGraph's own stream modes (see progress-events.ts); without one it streams only the state,
+ * which is what `invoke` does, so model calls are made as they would be without streaming.
+ */
+async function runGraph(graph: CompiledAskGraph, input: AskStateUpdate, config: Record<string, unknown>, onEvent?: (event: RunProgressEvent) => void): Promise<AskStateValue> {
+  let state: AskStateValue | undefined;
+  const stream = await graph.stream(input, { ...config, streamMode: onEvent ? [...PROGRESS_STREAM_MODES] : ["values"] });
+  for await (const chunk of stream) {
+    const [mode, payload] = chunk as [string, unknown];
+    if (mode === "values") state = payload as AskStateValue;
+    else if (onEvent) for (const event of progressEventsOf(mode, payload)) onEvent(event);
+  }
+  if (!state) throw new Error("the graph finished without a state");
+  return state;
 }
 
 /** A pipeline's graph compiled twice: for questions without a thread, and with the checkpointer for threads. */
@@ -39,12 +57,12 @@ interface PipelineGraphs {
  * per step). One run at a time continues a thread. A question without one leaves nothing behind.
  */
 function invokeGraph(graphs: PipelineGraphs, question: string, options: PipelineRunOptions, config: Record<string, unknown>): Promise<AskStateValue> {
-  const { threadId } = options;
-  if (!threadId || !graphs.threaded) return graphs.stateless.invoke(runInput(question, threadId, options.history), config);
+  const { threadId, onEvent } = options;
+  if (!threadId || !graphs.threaded) return runGraph(graphs.stateless, runInput(question, threadId, options.history), config, onEvent);
   const { graph, memory } = graphs.threaded;
   return memory.continueThread(
     threadId,
-    () => graph.invoke(runInput(question, threadId), { ...config, configurable: { thread_id: threadId }, durability: "exit" }),
+    () => runGraph(graph, runInput(question, threadId), { ...config, configurable: { thread_id: threadId }, durability: "exit" }, onEvent),
     (state) => state.turns.length,
     options.signal,
   );
@@ -96,7 +114,6 @@ function graphPipeline(name: PipelineName, graphs: PipelineGraphs, deps: GraphDe
               invokeGraph(graphs, question, options, {
                 context: newRunContext(options.repeat ?? 0),
                 recursionLimit: RECURSION_LIMIT,
-                streamMode: "values",
                 ...(options.signal ? { signal: options.signal } : {}),
               }),
             ));

@@ -4,6 +4,7 @@ import { SPECIALISTS, singleAgent } from "../specialists/index.js";
 import type { AppConfig } from "./config.js";
 import type { PipelineName, Route } from "./contract.js";
 import { buildRepositoryIndex, type RepositoryIndex } from "./index/repository-index.js";
+import { JobService } from "./jobs/job-service.js";
 import type { ModelCallCache } from "./models/model-call-cache.js";
 import { loadRouteClassifier } from "./models/offline/router/index.js";
 import { CircuitBreaker } from "./models/circuit-breaker.js";
@@ -29,7 +30,9 @@ export interface AppServices {
   /** The persistent state (SQLite file or PostgreSQL) and the threads kept in it. */
   store: Store;
   threads: ThreadMemory;
-  /** Closes what createServices opened (the store, unless it was passed in). */
+  /** Background jobs on the store; their workers run in server processes (see src/server/app.ts). */
+  jobs: JobService;
+  /** Closes what createServices opened (the store, unless it was passed in), after stopping the job workers. */
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export interface ServiceOverrides {
   models?: ModelProvider;
   /** Replace specialists (tests inject failing or slow ones). */
   specialists?: Partial<GraphDependencies["specialists"]>;
+  /** Replace the baseline's single agent (tests inject a failing one). */
+  baselineAgent?: GraphDependencies["baselineAgent"];
   modelCache?: ModelCallCache;
   modelCallbacks?: GraphDependencies["modelCallbacks"];
   onIndexProgress?: (done: number, total: number) => void;
@@ -91,7 +96,7 @@ async function createServicesOn(store: Store, close: () => Promise<void>, config
     models,
     router,
     specialists,
-    baselineAgent: singleAgent,
+    baselineAgent: overrides.baselineAgent ?? singleAgent,
     lowConfidence: config.routing.lowConfidence,
     minCoverage: config.answers.minCoverage,
     specialistTimeoutMs: config.specialists.timeoutMs,
@@ -103,5 +108,11 @@ async function createServicesOn(store: Store, close: () => Promise<void>, config
   const threads = new ThreadMemory(store.checkpoints, new ThreadRegistry(store.db), { leaseMs: config.server.requestTimeoutMs + THREAD_LEASE_MARGIN_MS });
   const pipelines = createPipelines(deps, { repository: index.root, indexVersion: index.version }, { memory: threads, contextTokens: config.threads.contextTokens });
   const modelCircuit = circuitOf(models);
-  return { config, index, models, pipelines, ...(modelCircuit ? { modelCircuit } : {}), store, threads, close };
+  const jobs = new JobService(store.db, store.kind, pipelines, { jobs: config.jobs, deadlineMs: config.server.requestTimeoutMs });
+  // Workers write to the store: they stop (re-queueing what they run) before it closes.
+  const closeAll = async () => {
+    await jobs.stopWorkers();
+    await close();
+  };
+  return { config, index, models, pipelines, ...(modelCircuit ? { modelCircuit } : {}), store, threads, jobs, close: closeAll };
 }

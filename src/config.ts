@@ -153,6 +153,19 @@ export const EnvSchema = z.object({
   MAX_IN_FLIGHT: int(64, 1),
   MODEL_CIRCUIT_FAILURES: int(3, 1, 1000),
   MODEL_CIRCUIT_COOLDOWN_MS: int(30_000, 10),
+
+  /** Comment lines sent on an open event stream this often, so proxies and clients know it is alive. */
+  SSE_HEARTBEAT_INTERVAL: duration("15s"),
+  /** Background jobs (POST /jobs) this process runs at once; 0: it accepts and serves jobs but runs none. */
+  JOB_WORKERS: int(2, 0, 64),
+  /** How long a running job is held without a heartbeat; past it, another replica re-queues the job. */
+  JOB_LEASE: duration("30s"),
+  /** How often idle workers look for queued jobs, running jobs renew their lease and check for cancellation, and event streams check for new events. */
+  JOB_POLL_INTERVAL: duration("1s"),
+  /** Runs a job gets when the process running it dies; then it fails. */
+  JOB_MAX_ATTEMPTS: int(3, 1, 10),
+  /** Finished jobs and their events are deleted this long after they finish. */
+  JOB_RETENTION: duration("24h"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -183,6 +196,8 @@ export interface AppConfig {
   /** Where the service state lives. The URL may hold a password: never log it. */
   store: { kind: "sqlite"; path: string } | { kind: "postgres"; url: string; schema: string };
   threads: { contextTokens: number };
+  streaming: { heartbeatMs: number };
+  jobs: { workers: number; leaseMs: number; pollIntervalMs: number; maxAttempts: number; retentionMs: number };
   tracing: { publicKey?: string; secretKey?: string; baseUrl?: string; uiUrl?: string; projectId?: string; environment?: string; console: boolean };
 }
 
@@ -203,6 +218,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
   const env = parsed.data;
   const apiKeys = readApiKeys(env);
   if (env.AUTH === "on" && apiKeys.length === 0) throw new ConfigError("Invalid configuration:\n  AUTH: is on but no API keys are configured; set API_KEYS or API_KEYS_FILE");
+  // A lease renewed every poll interval must survive a few missed renewals before another replica takes the job.
+  if (env.JOB_LEASE < 3 * env.JOB_POLL_INTERVAL) throw new ConfigError("Invalid configuration:\n  JOB_LEASE: must be at least three times JOB_POLL_INTERVAL");
   return {
     env: env.NODE_ENV,
     server: { host: env.HOST, port: env.PORT, logLevel: env.LOG_LEVEL, requestTimeoutMs: env.REQUEST_TIMEOUT_MS },
@@ -237,6 +254,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): AppCon
       ? { kind: "postgres", url: env.DATABASE_URL, schema: env.DATABASE_SCHEMA }
       : { kind: "sqlite", path: env.STATE_DB_PATH === ":memory:" ? env.STATE_DB_PATH : path.resolve(env.STATE_DB_PATH) },
     threads: { contextTokens: env.THREAD_CONTEXT_TOKENS },
+    streaming: { heartbeatMs: env.SSE_HEARTBEAT_INTERVAL },
+    jobs: { workers: env.JOB_WORKERS, leaseMs: env.JOB_LEASE, pollIntervalMs: env.JOB_POLL_INTERVAL, maxAttempts: env.JOB_MAX_ATTEMPTS, retentionMs: env.JOB_RETENTION },
     tracing: {
       ...(env.LANGFUSE_PUBLIC_KEY ? { publicKey: env.LANGFUSE_PUBLIC_KEY } : {}),
       ...(env.LANGFUSE_SECRET_KEY ? { secretKey: env.LANGFUSE_SECRET_KEY } : {}),

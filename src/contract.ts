@@ -112,6 +112,8 @@ export interface AskOptions {
   /** Repeat index in a harness run; part of the model-call cache key. */
   repeat?: number;
   signal?: AbortSignal;
+  /** Receives the run's progress as it happens (steps, route, tool calls, evidence, model tokens); see RunEventSchema. */
+  onEvent?: (event: RunProgressEvent) => void;
 }
 
 /** The contract both pipelines implement, so the API and the harness treat them alike. */
@@ -119,3 +121,56 @@ export interface Pipeline {
   readonly name: PipelineName;
   run(question: string, options?: AskOptions): Promise<AskResult>;
 }
+
+/**
+ * What a run reports while it works, in the order it happens: the graph step starting (`step`),
+ * the router's decision (`route`), each tool call as it starts and as it ends (`tool`), the paths a
+ * specialist found (`evidence`) and model text as it streams (`token`, only with a streaming
+ * model). A streamed or background run then ends with `answer` (the AskResult) or `error`, then
+ * `done`; a job re-run after its worker died says so with `retry` first.
+ */
+export const RunStepSchema = z.enum(["recalling", "routing", "searching_code", "reading_docs", "debugging", "searching_repository", "synthesizing", "remembering"]);
+export type RunStep = z.infer<typeof RunStepSchema>;
+
+export const RunProgressEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("step"), step: RunStepSchema, label: z.string(), node: z.string() }),
+  z.object({
+    type: z.literal("route"),
+    route: RouteSchema,
+    confidence: z.number().min(0).max(1),
+    reason: z.string(),
+    /** The specialists the question goes to: two when the router is unsure. */
+    dispatched: z.array(RouteSchema),
+    source: z.enum(["classifier", "model", "classifier_fallback"]),
+  }),
+  /** Sent when a call starts, and again when it has finished, then with `ms`, `resultCount` and any `error`. */
+  z.object({
+    type: z.literal("tool"),
+    status: z.enum(["started", "finished"]),
+    /** The agent that made the call (a specialist's name or "baseline"). */
+    node: z.string(),
+    name: z.string(),
+    args: z.record(z.string(), z.unknown()),
+    ms: z.number().nonnegative().optional(),
+    resultCount: z.number().int().nonnegative().optional(),
+    error: z.string().optional(),
+  }),
+  z.object({ type: z.literal("evidence"), node: z.string(), paths: z.array(z.string()) }),
+  z.object({ type: z.literal("token"), node: z.string(), text: z.string() }),
+]);
+export type RunProgressEvent = z.infer<typeof RunProgressEventSchema>;
+
+export const RunErrorSchema = z.object({ code: z.string(), message: z.string(), retryable: z.boolean() });
+export type RunError = z.infer<typeof RunErrorSchema>;
+
+/** How a run ended. */
+export const RunStatusSchema = z.enum(["succeeded", "failed", "cancelled"]);
+
+export const RunEventSchema = z.discriminatedUnion("type", [
+  ...RunProgressEventSchema.options,
+  z.object({ type: z.literal("retry"), attempt: z.number().int().min(1), reason: z.string() }),
+  z.object({ type: z.literal("answer"), result: AskResultSchema }),
+  z.object({ type: z.literal("error"), ...RunErrorSchema.shape }),
+  z.object({ type: z.literal("done"), status: RunStatusSchema }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;

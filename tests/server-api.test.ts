@@ -168,7 +168,7 @@ describe("OpenAPI", () => {
     expect(askRequest.additionalProperties).toBe(false);
     expect(askRequest.properties.question.description).toContain("stack trace");
     // Each shape appears once: the generator's unused request/response twins are dropped.
-    expect(Object.keys(document.components.schemas).sort()).toEqual(["AskRequestInput", "AskResult", "ErrorResponse"]);
+    expect(Object.keys(document.components.schemas).sort()).toEqual(["AskRequestInput", "AskResult", "ErrorResponse", "Job", "RunEvent"]);
     expect(post.responses["4XX"].content["application/json"].schema.$ref).toBe("#/components/schemas/ErrorResponse");
     expect(document.paths["/healthz"].get).toBeDefined();
     expect(document.paths["/readyz"].get).toBeDefined();

@@ -9,8 +9,8 @@ import { DATABASES, type TestDatabase } from "./helpers/state-db.js";
 
 /** Our tables and LangGraph's checkpointer tables, per dialect. */
 const EXPECTED_TABLES = {
-  sqlite: ["checkpoints", "store_migration_lock", "store_migrations", "threads", "writes"],
-  postgres: ["checkpoint_blobs", "checkpoint_migrations", "checkpoint_writes", "checkpoints", "store_migration_lock", "store_migrations", "threads"],
+  sqlite: ["checkpoints", "job_events", "jobs", "store_migration_lock", "store_migrations", "threads", "writes"],
+  postgres: ["checkpoint_blobs", "checkpoint_migrations", "checkpoint_writes", "checkpoints", "job_events", "jobs", "store_migration_lock", "store_migrations", "threads"],
 };
 
 async function tablesOf(store: Store, database: TestDatabase): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { CallbackManager, type Callbacks } from "@langchain/core/callbacks/manager";
 import { Command, type NodeError, type Runtime } from "@langchain/langgraph";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { runAgent } from "../../specialists/run-agent.js";
@@ -10,6 +11,25 @@ import type { AskStateUpdate, AskStateValue, NodeFailure } from "../state.js";
 export const observationName = (agent: AgentDefinition) => (agent.route ? `specialist:${agent.name}` : agent.name);
 
 /**
+ * The callbacks for the model calls a node makes: the generation callbacks, and, while the run
+ * streams tokens (LangGraph's `messages` mode puts a handler that prefers streaming on the run),
+ * the node's own callbacks too. Model calls are given explicit callbacks, which replace the node's,
+ * so without this the token handler would never hear of them and the model would not stream.
+ */
+export function modelCallbacksFor(runtime: Runtime, deps: GraphDependencies): (() => Callbacks | undefined) | undefined {
+  const nodeCallbacks = (runtime as LangGraphRunnableConfig).callbacks;
+  const streamsTokens =
+    nodeCallbacks instanceof CallbackManager && nodeCallbacks.handlers.some((handler) => (handler as { lc_prefer_streaming?: boolean }).lc_prefer_streaming);
+  if (!streamsTokens) return deps.modelCallbacks;
+  return () => {
+    const callbacks = nodeCallbacks.copy();
+    const extra = deps.modelCallbacks?.();
+    for (const handler of Array.isArray(extra) ? extra : (extra?.handlers ?? [])) callbacks.addHandler(handler as CallbackManager["handlers"][number], true);
+    return callbacks;
+  };
+}
+
+/**
  * A node that runs one agent (a specialist or the baseline's single agent) and writes its output.
  * A failed attempt is remembered in the run context so that the retry or the fallback can say why.
  */
@@ -19,11 +39,12 @@ export function agentNode(agent: AgentDefinition, deps: GraphDependencies) {
       const attempt = runtime.executionInfo?.nodeAttempt ?? 1;
       span.update({ input: { question: state.question }, metadata: { attempt, tools: agent.tools } });
       const context = runContextOf(runtime);
+      const callbacks = modelCallbacksFor(runtime, deps);
       try {
         const output = await runAgent(
           agent,
           { question: state.question, history: state.history, ...(state.followUp ? { followUp: state.followUp } : {}), signal: runtime.signal },
-          { index: deps.index, models: deps.models, minCoverage: deps.minCoverage, ...(deps.specialistMaxSteps ? { maxSteps: deps.specialistMaxSteps } : {}), ...(deps.modelCallbacks ? { callbacks: deps.modelCallbacks } : {}), ...(deps.modelCache ? { cache: { store: deps.modelCache, repeat: context?.repeat ?? 0 } } : {}) },
+          { index: deps.index, models: deps.models, minCoverage: deps.minCoverage, ...(deps.specialistMaxSteps ? { maxSteps: deps.specialistMaxSteps } : {}), ...(callbacks ? { callbacks } : {}), ...(deps.modelCache ? { cache: { store: deps.modelCache, repeat: context?.repeat ?? 0 } } : {}) },
         );
         const earlier = context?.attemptErrors.filter((e) => e.node === agent.name) ?? [];
         const failures: NodeFailure[] = earlier.length ? [{ node: agent.name, attempts: attempt, error: earlier.at(-1)!.error, outcome: "retried" }] : [];
@@ -75,15 +96,20 @@ export function fallBackToGeneral(agent: AgentDefinition) {
     });
 }
 
-/** For the last line of defence (`general`, the baseline agent): record the failure, answer without it. */
+/**
+ * For the last line of defence (`general`, the baseline agent): record the failure and go on to
+ * synthesis, which answers from the other branches' outputs or fails the request when none exist.
+ * (An error handler's plain update would end the run there, skipping synthesis.)
+ */
 export function recordFailure(agent: AgentDefinition) {
   return (_state: AskStateValue, nodeError: NodeError, config?: LangGraphRunnableConfig) =>
     withSpan(`failed:${agent.name}`, "span", async (span) => {
       const { error, attempts } = lastError(config, agent.name, errorMessage(nodeError.error));
       span.update({ level: "ERROR", statusMessage: `${agent.name} failed after ${attempts} attempt(s): ${error}` });
-      return {
+      const update = {
         failures: [{ node: agent.name, attempts, error, outcome: "failed" as const }],
         warnings: [`${agent.name} failed after ${attempts} attempt(s) (${error})`],
       } satisfies AskStateUpdate;
+      return new Command({ goto: "synthesize", update });
     });
 }

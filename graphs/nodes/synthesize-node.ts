@@ -3,6 +3,7 @@ import { AppError } from "../../src/errors.js";
 import { withSpan } from "../../src/tracing/spans.js";
 import { synthesize } from "../../specialists/synthesis.js";
 import { runContextOf, type GraphDependencies } from "../context.js";
+import { modelCallbacksFor } from "./agent-node.js";
 import type { AskStateUpdate, AskStateValue } from "../state.js";
 
 /** Synthesis: merges what the specialists found into the final answer with its citations. */
@@ -14,7 +15,7 @@ export function synthesizeNode(deps: GraphDependencies) {
         const reasons = state.failures.map((f) => `${f.node}: ${f.error}`).join("; ");
         throw new AppError("PIPELINE_FAILED", `No specialist could answer: ${reasons || "none ran"}.`, true);
       }
-      const callbacks = deps.modelCallbacks?.();
+      const callbacks = modelCallbacksFor(runtime, deps)?.();
       const result = await synthesize(state.question, state.specialistOutputs, deps.models, { signal: runtime.signal, ...(callbacks ? { callbacks } : {}) });
       span.update({
         output: { answer: result.answer, citations: result.citations, notFound: result.notFound, used: result.used },

@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppServices } from "../app.js";
 import type { AppConfig } from "../config.js";
 import { registerAuth } from "./auth.js";
-import { registerErrorHandling } from "./error-handler.js";
+import { answerClientError, requireHostHeader } from "./client-errors.js";
+import { answerFrameworkError, registerErrorHandling } from "./error-handler.js";
 import { registerInFlightLimit } from "./in-flight.js";
 import { logModelCircuitTransitions } from "./model-circuit-log.js";
 import { registerOpenApi } from "./openapi.js";
@@ -13,7 +14,9 @@ import { trackReadiness } from "./readiness.js";
 import { REQUEST_ID_HEADER, requestIdFor } from "./request-id.js";
 import { registerRequestLog } from "./request-log.js";
 import { askRoutes } from "./routes/ask.js";
+import { askStreamRoutes } from "./routes/ask-stream.js";
 import { healthRoutes } from "./routes/health.js";
+import { jobRoutes, runJobWorkers } from "./routes/jobs.js";
 import { threadRoutes } from "./routes/threads.js";
 import { BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from "./schemas.js";
 import { closeConnectionsWhenClosing } from "./shutdown.js";
@@ -59,8 +62,14 @@ export function buildServer({ config, services, logger = true }: BuildServerOpti
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Path parameters (thread ids, up to 200 characters) reach the route schemas, which answer an
-    // over-long one with our 400; past the router's own limit (default 100) Fastify sends its 414.
+    // over-long one with our 400; past the router's own limit (default 100) Fastify raises its 414.
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // Errors raised before routing (that 414, a malformed percent-encoding) and requests Node's
+    // parser rejects are answered in our error shape too, not in Fastify's.
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    // Node's own refusal of a request without Host has an empty body; requireHostHeader refuses it in our shape.
+    http: { requireHostHeader: false },
     // The rare request that still arrives on an open connection while closing is served, not refused
     // with Fastify's own 503 body (which is not in our error format).
     return503OnClosing: false,
@@ -73,6 +82,7 @@ export function buildServer({ config, services, logger = true }: BuildServerOpti
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
   });
+  requireHostHeader(app);
   registerRequestLog(app);
   registerErrorHandling(app);
   closeConnectionsWhenClosing(app);
@@ -87,5 +97,9 @@ export function buildServer({ config, services, logger = true }: BuildServerOpti
   app.register(healthRoutes, { readiness });
   app.register(askRoutes, { readiness, requestTimeoutMs: config.server.requestTimeoutMs });
   app.register(threadRoutes, { readiness });
+  const heartbeatMs = config.streaming.heartbeatMs;
+  app.register(askStreamRoutes, { readiness, requestTimeoutMs: config.server.requestTimeoutMs, heartbeatMs });
+  app.register(jobRoutes, { readiness, heartbeatMs });
+  runJobWorkers(app, services, app.log.child({ component: "jobs" }));
   return app;
 }

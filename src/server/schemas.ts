@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AskResultSchema, PipelineNameSchema } from "../contract.js";
+import { AskResultSchema, PipelineNameSchema, RunErrorSchema, RunEventSchema, RunStepSchema } from "../contract.js";
 import { ERROR_CATALOGUE, type ErrorCode } from "../errors.js";
 import { THREAD_TURN_LIMIT, ThreadTurnSchema } from "../store/thread-turns.js";
 
@@ -79,7 +79,67 @@ export const ThreadSchema = z.object({
   turns: z.array(ThreadTurnSchema).register(apiSchemaRegistry, { description: `The thread's answered questions, oldest first (the newest ${THREAD_TURN_LIMIT} are kept).` }),
 });
 
+/** The body of `text/event-stream` responses: each event's `data` is one of these, and its `event:` field is the `type`. */
+export const EventStreamResponseSchema = (description: string) => ({
+  description,
+  content: { "text/event-stream": { schema: RunEventSchema } },
+});
+
+export const IdempotencyHeadersSchema = z.looseObject({
+  "idempotency-key": z
+    .string()
+    .min(1, "must not be empty")
+    .max(200, "must be at most 200 characters")
+    .regex(/^[\x21-\x7e]+$/, "may contain only printable ASCII characters without spaces")
+    .optional()
+    .register(apiSchemaRegistry, { description: "Sending the same key again (same caller) returns the job it created, with 200 instead of 202, instead of queueing another." }),
+});
+
+export const LastEventIdHeadersSchema = z.looseObject({
+  "last-event-id": z
+    .string()
+    .regex(/^\d{1,15}$/, "must be the id of an event of this stream (a number)")
+    .transform(Number)
+    .optional()
+    .register(apiSchemaRegistry, { description: "Resume after this event: the events after it are replayed, then new ones follow. Browsers' EventSource sends it when reconnecting." }),
+});
+
+export const JobParamsSchema = z.object({ jobId: z.uuid("must be a job id (a UUID)") });
+
+const JobStatusSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
+
+export const JobAcceptedSchema = z.object({
+  jobId: z.string(),
+  status: JobStatusSchema,
+  statusUrl: z.string(),
+  eventsUrl: z.string(),
+  cancelUrl: z.string(),
+});
+
+export const JobSchema = z.object({
+  jobId: z.string(),
+  status: JobStatusSchema,
+  progress: z
+    .object({ step: z.enum(["queued", "starting", ...RunStepSchema.options, "finished"]), label: z.string() })
+    .register(apiSchemaRegistry, { description: "What the job is doing: `queued`, `starting`, a pipeline step (routing, searching_code, reading_docs, …, synthesizing) or `finished`." }),
+  result: AskResultSchema.optional().register(apiSchemaRegistry, { description: "The answer, once the job has succeeded." }),
+  error: RunErrorSchema.optional().register(apiSchemaRegistry, { description: "Why the job failed or was cancelled." }),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  attempts: z.number().int().nonnegative().register(apiSchemaRegistry, { description: "Runs started: more than one when the process running the job died and another took it over." }),
+  cancelRequested: z.boolean(),
+});
+
+export const JobCancelSchema = z.object({
+  jobId: z.string(),
+  status: JobStatusSchema,
+  message: z.string(),
+});
+
 // Named schemas become components of the OpenAPI document instead of being inlined.
 apiSchemaRegistry.add(AskRequestSchema, { id: "AskRequest" });
 apiSchemaRegistry.add(AskResultSchema, { id: "AskResult" });
 apiSchemaRegistry.add(ErrorResponseSchema, { id: "ErrorResponse" });
+apiSchemaRegistry.add(RunEventSchema, { id: "RunEvent" });
+apiSchemaRegistry.add(JobSchema, { id: "Job" });

@@ -1,10 +1,20 @@
-import type { Evidence, ToolCallRecord } from "../contract.js";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import type { LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { Evidence, RunProgressEvent, ToolCallRecord } from "../contract.js";
 import { isAppError } from "../errors.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
 import { withSpan } from "../tracing/spans.js";
 import { runTool, type ToolName, type ToolResult } from "./registry.js";
 
 export type ToolOutcome = { ok: true; result: ToolResult } | { ok: false; error: string };
+
+/**
+ * The graph run this call belongs to, if a graph node is making it (LangGraph keeps the node's
+ * config in async-local storage): its signal, and the writer of its `custom` stream.
+ */
+function currentGraphRun(): Pick<LangGraphRunnableConfig, "signal" | "writer"> | undefined {
+  return AsyncLocalStorageProviderSingleton.getRunnableConfig() as LangGraphRunnableConfig | undefined;
+}
 
 /**
  * The tools one agent may use during one request: it enforces the agent's tool subset, opens a tool
@@ -26,7 +36,16 @@ export class ToolSession {
     return this.allowed.includes(name);
   }
 
+  /**
+   * Runs one tool call. Inside a graph run, a call after the run was cancelled throws instead of
+   * running, so no tool works for a client that is gone; and every call is reported to the run's
+   * stream as it starts and as it ends.
+   */
   async call(name: ToolName, args: Record<string, unknown>): Promise<ToolOutcome> {
+    const run = currentGraphRun();
+    run?.signal?.throwIfAborted();
+    const report = (event: RunProgressEvent) => run?.writer?.(event);
+    report({ type: "tool", status: "started", node: this.node, name, args });
     const started = performance.now();
     const outcome = await withSpan(name, "tool", async (span): Promise<ToolOutcome> => {
       span.update({ input: args, metadata: { node: this.node } });
@@ -49,14 +68,16 @@ export class ToolSession {
       }
     });
     if (outcome.ok) this.evidence.push(...outcome.result.evidence);
-    this.calls.push({
+    const record = {
       name,
       args,
       ms: Math.round((performance.now() - started) * 100) / 100,
       resultCount: outcome.ok ? outcome.result.evidence.length : 0,
       node: this.node,
       ...(outcome.ok ? {} : { error: outcome.error }),
-    });
+    };
+    this.calls.push(record);
+    report({ type: "tool", status: "finished", ...record });
     return outcome;
   }
 }

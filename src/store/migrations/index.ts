@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import { threadsMigration } from "./0001-threads.js";
+import { jobsMigration } from "./0002-jobs.js";
 
 /**
  * Every migration of the store, by name. Names sort in the order migrations run and a name, once
@@ -7,4 +8,5 @@ import { threadsMigration } from "./0001-threads.js";
  */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-threads": threadsMigration,
+  "0002-jobs": jobsMigration,
 };
