@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { ERROR_CATALOGUE, isAppError, type ErrorCode } from "../errors.js";
-import type { ErrorResponse } from "./schemas.js";
+import { REQUEST_ID_HEADER } from "./request-id.js";
+import { MAX_PATH_PARAM_LENGTH, type ErrorResponse } from "./schemas.js";
 
 /**
  * Every error leaves the server as `{error: {code, message, requestId}}` with a code from the one
@@ -17,7 +18,7 @@ interface ClientError {
 }
 
 /** How long a client should wait before retrying, for errors that clear up by themselves. */
-const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { NOT_READY: 2, MODEL_UNAVAILABLE: 5 };
+const RETRY_AFTER_SECONDS: Partial<Record<ErrorCode, number>> = { NOT_READY: 2, MODEL_UNAVAILABLE: 5, STORE_UNAVAILABLE: 2 };
 
 const EXAMPLE_BODY = '{"question": "…"}';
 const MAX_ECHOED_LENGTH = 100;
@@ -53,11 +54,19 @@ function translateFastifyError(error: FastifyError, request: FastifyRequest): Cl
       return invalid(`The request body is not valid JSON; send a JSON object like ${EXAMPLE_BODY}.`);
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return invalid("The Content-Length header does not match the length of the body.");
+    // Raised before routing (see answerFrameworkError); Fastify's own messages echo the whole path.
+    case "FST_ERR_BAD_URL":
+      return invalid("The URL is not valid: it has a malformed percent-encoding (% must be followed by two hex digits).");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return invalid(`A path parameter is longer than ${MAX_PATH_PARAM_LENGTH} characters.`);
   }
-  // Fastify's remaining client errors (bad URL, prototype poisoning, …) carry fixed, safe messages.
+  // Fastify's remaining client errors (prototype poisoning, …) carry fixed, safe messages.
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return invalid(error.message);
   return undefined;
 }
+
+/** Node's error on a request whose connection closed before its body was read (connResetException("aborted")). */
+const isClientAbort = (error: unknown) => error instanceof Error && (error as NodeJS.ErrnoException).code === "ECONNRESET" && error.message === "aborted";
 
 /** Maps any thrown value to what the client may see. */
 function toClientError(error: unknown, request: FastifyRequest): ClientError {
@@ -70,6 +79,9 @@ function toClientError(error: unknown, request: FastifyRequest): ClientError {
     const translated = translateFastifyError(error, request);
     if (translated) return translated;
   }
+  // The client closed the connection before its body arrived (Node aborts the request stream):
+  // nothing failed here, and it must not be logged as an unexpected error.
+  if (isClientAbort(error)) return { status: 499, code: "CANCELLED", message: "The client closed the connection before the request was received." };
   return { status: 500, code: "INTERNAL", message: ERROR_CATALOGUE.INTERNAL.message };
 }
 
@@ -79,6 +91,16 @@ function sendError(request: FastifyRequest, reply: FastifyReply, clientError: Cl
   request.errorCode = clientError.code;
   const body: ErrorResponse = { error: { code: clientError.code, message: clientError.message, requestId: request.id } };
   return reply.status(clientError.status).send(body);
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: errors it raises before routing (a malformed
+ * percent-encoding, an over-long path parameter), which neither the error handler nor the hooks
+ * see, answered in the same shape with the request id.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  void sendError(request, reply, toClientError(error, request));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

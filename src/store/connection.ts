@@ -41,6 +41,10 @@ function openPostgres(url: string, schema: string): Connection {
   // An idle client that loses its connection (a server restart) is dropped from the pool; without a
   // listener the pool's "error" event would crash the process. The next query reconnects.
   pool.on("error", () => {});
+  // The pool listens only to idle clients. A client that loses its connection while checked out (a
+  // query or transaction in progress when the server restarts) fails its queries and then emits
+  // "error" too, which without a listener would crash the process; the pool drops it on release.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return { kind: "postgres", db: new Kysely({ dialect: new PostgresDialect({ pool }) }), pool, schema };
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import type { Checkpoints } from "./checkpoints.js";
+import { isStoreConnectionError, whileStoreReachable } from "./store-unavailable.js";
 import type { ThreadLease, ThreadRegistry } from "./thread-registry.js";
 import { ThreadTurnSchema, type ThreadTurn } from "./thread-turns.js";
 
@@ -15,6 +16,9 @@ export interface ThreadMemoryOptions {
 /** Waits between attempts to take a thread another replica is running: short at first, then backing off. */
 const FIRST_POLL_MS = 25;
 const LONGEST_POLL_MS = 500;
+/** Waits between attempts to give a lease back while the database is unreachable. */
+const FIRST_RELEASE_RETRY_MS = 250;
+const LONGEST_RELEASE_RETRY_MS = 2_000;
 
 const StoredTurnsSchema = z.array(ThreadTurnSchema);
 
@@ -38,7 +42,7 @@ export class ThreadMemory {
 
   /** The thread's turns, oldest first; undefined for a thread that does not exist (never used, or forgotten). */
   async turns(threadId: string): Promise<ThreadTurn[] | undefined> {
-    const tuple = await this.checkpoints.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } });
+    const tuple = await whileStoreReachable(() => this.checkpoints.saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: "" } }));
     if (!tuple) return undefined;
     return StoredTurnsSchema.parse(tuple.checkpoint.channel_values["turns"] ?? []);
   }
@@ -46,9 +50,14 @@ export class ThreadMemory {
   /**
    * Runs `run` as the only run of the thread, then keeps only the thread's latest checkpoint (it
    * holds the whole thread state) and records the thread's size. `turnsAfter` reads the number of
-   * turns from the run's result.
+   * turns from the run's result. A database that cannot be reached (before, during or after the
+   * run: the checkpointer reads and writes inside it) fails it with STORE_UNAVAILABLE.
    */
   async continueThread<T>(threadId: string, run: () => Promise<T>, turnsAfter: (result: T) => number, signal?: AbortSignal): Promise<T> {
+    return whileStoreReachable(() => this.continueExclusively(threadId, run, turnsAfter, signal));
+  }
+
+  private continueExclusively<T>(threadId: string, run: () => Promise<T>, turnsAfter: (result: T) => number, signal?: AbortSignal): Promise<T> {
     return this.exclusively(threadId, signal, async (lease) => {
       let turnCount: number | undefined;
       try {
@@ -63,19 +72,52 @@ export class ThreadMemory {
           // Retention is not the answer: a failed clean-up leaves an extra checkpoint, which the
           // thread's next run deletes with the others.
         }
-        await this.registry.release(lease, turnCount);
+        await this.giveBack(lease, turnCount);
       }
     });
   }
 
   /** Deletes the thread: its checkpoints and its registry row. False when it did not exist. */
   async forget(threadId: string, signal?: AbortSignal): Promise<boolean> {
-    return this.exclusively(threadId, signal, async () => {
-      const existed = (await this.turns(threadId)) !== undefined;
-      await this.checkpoints.saver.deleteThread(threadId);
-      await this.registry.remove(threadId);
-      return existed;
-    });
+    return whileStoreReachable(() =>
+      this.exclusively(threadId, signal, async () => {
+        const existed = (await this.turns(threadId)) !== undefined;
+        await this.checkpoints.saver.deleteThread(threadId);
+        await this.registry.remove(threadId);
+        return existed;
+      }),
+    );
+  }
+
+  /**
+   * Gives the lease back. When the database cannot be reached just then, the run's outcome stands
+   * (its checkpoint was written, or not, before this) and the release is retried in the background:
+   * otherwise the thread would stay held until the lease expires (leaseMs, minutes), and every
+   * question on it would wait that long once the database is back.
+   */
+  private async giveBack(lease: ThreadLease, turnCount: number | undefined): Promise<void> {
+    try {
+      await this.registry.release(lease, turnCount);
+    } catch (error) {
+      if (!isStoreConnectionError(error)) throw error;
+      void this.releaseWhenReachable(lease, turnCount);
+    }
+  }
+
+  private async releaseWhenReachable(lease: ThreadLease, turnCount: number | undefined): Promise<void> {
+    // Past the lease's expiry another run may take the thread anyway; no need to keep trying.
+    const expiresAt = Date.now() + this.options.leaseMs;
+    for (let wait = FIRST_RELEASE_RETRY_MS; Date.now() < expiresAt; wait = Math.min(wait * 2, LONGEST_RELEASE_RETRY_MS)) {
+      // Unreferenced: a process shutting down does not wait for these retries.
+      await sleep(wait, undefined, { ref: false });
+      try {
+        await this.registry.release(lease, turnCount);
+        return;
+      } catch (error) {
+        // Still unreachable: try again. Anything else (the store was closed): stop.
+        if (!isStoreConnectionError(error)) return;
+      }
+    }
   }
 
   private async exclusively<T>(threadId: string, signal: AbortSignal | undefined, work: (lease: ThreadLease) => Promise<T>): Promise<T> {
