@@ -35,6 +35,11 @@ function basenameIndex(index: RepositoryIndex): Map<string, string[]> {
   return map;
 }
 
+/** Indexed files with this file name, anywhere in the repository. */
+export function filesNamed(index: RepositoryIndex, base: string): readonly string[] {
+  return basenameIndex(index).get(base) ?? [];
+}
+
 export function isExternalFrame(file: string): boolean {
   return /^(node:|internal\/|native|<anonymous>|\[native code\])/.test(file) || /(^|\/)(node_modules|site-packages|dist-packages|vendor|\.pyenv|lib\/python\d)/.test(file) || /^\/usr\/(lib|local\/lib)\//.test(file) || /^<frozen /.test(file);
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Evidence } from "../contract.js";
 import { isTestPath } from "../index/path-kinds.js";
 import type { RepositoryIndex } from "../index/repository-index.js";
+import { loggerFiles, pastedLines, printedBy } from "./log-lines.js";
 import { CODE_FIELD_PATTERN, ERROR_CODE_PATTERN } from "./stack-trace.js";
 import { boundText, defineTool } from "./tool.js";
 
@@ -10,7 +11,8 @@ import { boundText, defineTool } from "./tool.js";
  * of its message (a message seen at run time has values the source does not: ids, counts, names).
  */
 
-type SiteRole = "definition" | "throw" | "message" | "reference";
+/** `template`: a format string (a logging call's, an error's message) that printed a pasted line; `message`: a line sharing most of a message's words. */
+type SiteRole = "definition" | "throw" | "message" | "template" | "reference";
 
 interface Site {
   path: string;
@@ -20,7 +22,9 @@ interface Site {
   score: number;
 }
 
-const ROLE_SCORE: Record<SiteRole, number> = { definition: 3, message: 2.5, throw: 2, reference: 1 };
+const ROLE_SCORE: Record<SiteRole, number> = { definition: 3, template: 2.75, message: 2.5, throw: 2, reference: 1 };
+/** Lines read from a file the pasted text names as its logger; a module longer than this is read only where search found it. */
+const LOGGER_FILE_LINES = 3000;
 const CONTEXT = 3;
 const MAX_SITES = 8;
 const CANDIDATE_CHUNKS = 40;
@@ -101,9 +105,12 @@ async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText:
   // Definitions of error classes and code constants are found by name even when search misses them.
   const definitions = identifiers.flatMap((id) => index.symbolsByName.get(id.toLowerCase()) ?? []);
   const regions = [
-    ...hits.map(({ chunk }) => ({ path: chunk.path, startLine: chunk.startLine, endLine: chunk.endLine, doc: chunk.category === "doc" })),
-    ...definitions.map((s) => ({ path: s.path, startLine: s.startLine, endLine: s.endLine, doc: false })),
+    ...hits.map(({ chunk }) => ({ path: chunk.path, startLine: chunk.startLine, endLine: chunk.endLine, doc: chunk.category === "doc", code: chunk.category === "code" })),
+    ...definitions.map((s) => ({ path: s.path, startLine: s.startLine, endLine: s.endLine, doc: false, code: true })),
+    // The module a log line names as its logger holds the call that printed it, whatever search ranks first.
+    ...loggerFiles(index, rawText).map((path) => ({ path, startLine: 1, endLine: LOGGER_FILE_LINES, doc: false, code: true })),
   ];
+  const logLines = pastedLines(rawText);
 
   const messages = signals.messages.map((words) => ({ words, pairs: messagePairs(words) }));
   const sites = new Map<string, Site>();
@@ -124,6 +131,8 @@ async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText:
         const role = classify(text, id);
         record({ path: region.path, line, role, term: id, score: ROLE_SCORE[role] * weight });
       }
+      // Only code prints; a saved log or a doc quoting the same line is not where it came from.
+      if (region.code && printedBy(text, logLines)) record({ path: region.path, line, role: "template", term: text.trim().slice(0, 120), score: ROLE_SCORE.template * weight });
       for (const { words, pairs } of messages) {
         const overlap = messageOverlap(text, pairs);
         if (overlap >= 0.5) record({ path: region.path, line, role: "message", term: words.join(" "), score: ROLE_SCORE.message * overlap * weight });
