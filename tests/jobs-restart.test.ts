@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../src/config.js";
+import { startServiceProcess, type ServiceProcess } from "./helpers/service-process.js";
 import { eventually, openSse } from "./helpers/streaming.js";
 
 /**
@@ -13,13 +13,6 @@ import { eventually, openSse } from "./helpers/streaming.js";
  * started again on the same state file: every accepted job still ends, none is lost or stuck.
  * Jobs are slow only by number: many questions, one worker.
  */
-
-interface Service {
-  child: ChildProcess;
-  url: string;
-  exited: Promise<number | null>;
-  output: () => string;
-}
 
 let directory: string;
 let stateFile: string;
@@ -34,31 +27,18 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function startService(): Promise<Service> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      INDEX_CACHE_DIR: path.join(directory, "index"),
-      STATE_DB_PATH: stateFile,
-      AUTH: "off",
-      RATE_LIMIT_MAX: "0",
-      JOB_WORKERS: "1",
-      JOB_POLL_INTERVAL: "100ms",
-      JOB_LEASE: "1s",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+async function startService(): Promise<ServiceProcess> {
+  const service = await startServiceProcess({
+    INDEX_CACHE_DIR: path.join(directory, "index"),
+    STATE_DB_PATH: stateFile,
+    AUTH: "off",
+    RATE_LIMIT_MAX: "0",
+    JOB_WORKERS: "1",
+    JOB_POLL_INTERVAL: "100ms",
+    JOB_LEASE: "1s",
   });
-  started.push(child);
-  let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await eventually(() => /Listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1], "the service to listen", 60_000);
-  await eventually(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), "the service to be ready", 60_000);
-  return { child, url, exited, output: () => output };
+  started.push(service.child);
+  return service;
 }
 
 /** Job ids by status, read from the state file itself (the process may be stopped or dead). */
