@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ROUTES, type PipelineName, type Route } from "../src/contract.js";
-import { compareRuns, decideVerdict, type DimensionResult } from "../harness/analysis/compare.js";
+import { compareRuns, decideVerdict, describeDifference, type DimensionResult } from "../harness/analysis/compare.js";
 import { buildRunView } from "../harness/analysis/run-view.js";
 import type { BenchmarkItem } from "../harness/benchmark-schema.js";
 import { gradeRecord } from "../harness/grading/grade-records.js";
@@ -166,5 +166,23 @@ describe("compare: routes, errors, missing records and repeats", () => {
     expect(result.orchestrated.accuracy).toBeCloseTo(0.75, 12);
     // majority (> half) for McNemar: q0 at 2/4 is not correct
     expect(result.mcnemar).toMatchObject({ b: 1, c: 0 });
+  });
+});
+
+describe("compare: how differences read", () => {
+  const latency = (estimate: number, low: number, high: number): DimensionResult => ({
+    metric: "latencyP50",
+    title: "Latency p50 (ms)",
+    better: "lower",
+    unit: "ms",
+    baseline: 16,
+    orchestrated: 14,
+    difference: { estimate, low, high },
+    outcome: "better",
+  });
+
+  it("keeps the sign and a tenth of a millisecond on small latency bounds, whole milliseconds on large ones", () => {
+    expect(describeDifference(latency(-2.6, -6.2, -0.3))).toBe("-2.6 ms [-6.2 ms, -0.3 ms]");
+    expect(describeDifference(latency(-1234.4, -2000.2, -15.6))).toBe("-1,234 ms [-2,000 ms, -16 ms]");
   });
 });
