@@ -182,7 +182,7 @@ describe("compare: how differences read", () => {
   });
 
   it("keeps the sign and a tenth of a millisecond on small latency bounds, whole milliseconds on large ones", () => {
-    expect(describeDifference(latency(-2.6, -6.2, -0.3))).toBe("-2.6 ms [-6.2 ms, -0.3 ms]");
+    expect(describeDifference(latency(-2.6, -6.2, -0.04))).toBe("-2.6 ms [-6.2 ms, -0.04 ms]");
     expect(describeDifference(latency(-1234.4, -2000.2, -15.6))).toBe("-1,234 ms [-2,000 ms, -16 ms]");
   });
 });

@@ -83,8 +83,8 @@ function formatValue(value: number, unit: DimensionResult["unit"]): string {
     const digits = value === 0 ? 2 : Math.min(10, Math.max(2, 2 - Math.floor(Math.log10(Math.abs(value)))));
     return `${value < 0 ? "-" : ""}$${Math.abs(value).toFixed(digits)}`;
   }
-  // A tenth of a millisecond below 10 ms: a bound of -0.3 ms must not read as "-0 ms" (or 0).
-  if (unit === "ms") return Math.abs(value) < 10 ? `${value.toFixed(1)} ms` : `${Math.round(value).toLocaleString("en-US")} ms`;
+  // Decimals for small values: a bound of -0.04 ms must not read as "-0 ms", nor as 0.
+  if (unit === "ms") return Math.abs(value) < 10 ? `${value.toFixed(Math.abs(value) < 1 ? 2 : 1)} ms` : `${Math.round(value).toLocaleString("en-US")} ms`;
   return value.toFixed(2);
 }
 
