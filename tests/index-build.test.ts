@@ -91,6 +91,17 @@ describe("secrets", () => {
     expect(redacted).toContain("password: z.string(),"); // ordinary code is left alone
     expect(redacted.split("\n")[2]).toBe("DATABASE_URL=postgres://app:[REDACTED]@db:5432/app");
   });
+
+  it("gives the same answer from its cache: asked again, or given its own output, or a text too long to cache", () => {
+    const line = 'const token = "ghp_FAKE1234567890abcdefghijklmnopqrstuv";';
+    const once = redactSecrets(line);
+    expect(once).toBe("const token = \"[REDACTED]\";");
+    expect(redactSecrets(line)).toBe(once);
+    expect(redactSecrets(once)).toBe(once);
+    const long = `${"x".repeat(20_000)}\n${line}`;
+    expect(redactSecrets(long)).toBe(`${"x".repeat(20_000)}\n${once}`);
+    expect(redactSecrets(`${line} `)).toBe(`${once} `); // a different text is not served another's result
+  });
 });
 
 describe("symbolic links", () => {

@@ -87,7 +87,7 @@ function bestWindow(evidence: Evidence, profile: QuestionProfile, maxLines: numb
   return { evidence, startLine: evidence.startLine + first, endLine: evidence.startLine + last, lines: lines.slice(first, last + 1) };
 }
 
-function blockTerms(block: Block): Set<string> {
+function blockTerms(block: Block): ReadonlySet<string> {
   return evidenceTerms({ ...block.evidence, text: block.lines.join("\n") });
 }
 

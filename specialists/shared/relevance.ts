@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { Evidence } from "../../src/contract.js";
 import type { RepositoryIndex } from "../../src/index/repository-index.js";
 import { indexTerms, type Vocabulary } from "../../src/index/search-engine.js";
@@ -32,8 +33,21 @@ export function profileQuestion(index: RepositoryIndex, text: string, vocabulary
   return { weights: map, total: kept.reduce((sum, [, w]) => sum + w, 0) };
 }
 
-export function termsOf(text: string): Set<string> {
-  return new Set(indexTerms(text));
+/**
+ * Lines of a repository are scored again for every question that retrieves them; their terms never
+ * change. Bounded by entries and by the text they key (in UTF-16 units).
+ */
+const termsByText = new LRUCache<string, ReadonlySet<string>>({ max: 100_000, maxSize: 32 * 1024 * 1024, sizeCalculation: (_terms, text) => text.length + 64 });
+const CACHED_TEXT_LENGTH = 8_192;
+
+export function termsOf(text: string): ReadonlySet<string> {
+  if (text.length > CACHED_TEXT_LENGTH) return new Set(indexTerms(text));
+  let terms = termsByText.get(text);
+  if (!terms) {
+    terms = new Set(indexTerms(text));
+    termsByText.set(text, terms);
+  }
+  return terms;
 }
 
 /** Share of the question's weight whose terms occur in the given texts. */
@@ -44,10 +58,10 @@ export function coverage(profile: QuestionProfile, terms: ReadonlySet<string>): 
   return covered / profile.total;
 }
 
-const termsByEvidence = new WeakMap<Evidence, Set<string>>();
+const termsByEvidence = new WeakMap<Evidence, ReadonlySet<string>>();
 
 /** The terms of an evidence item (its path, symbol and text); computed once per item. */
-export function evidenceTerms(evidence: Evidence): Set<string> {
+export function evidenceTerms(evidence: Evidence): ReadonlySet<string> {
   let terms = termsByEvidence.get(evidence);
   if (!terms) {
     terms = termsOf(`${evidence.path} ${evidence.symbol ?? ""}\n${evidence.text}`);

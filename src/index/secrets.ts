@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+
 /**
  * Redaction of secret-looking text. Applied to every line before it is indexed, returned by a tool
  * or written to a trace, so a token committed by mistake never leaves the service.
@@ -65,6 +67,26 @@ function redactMatches(text: string): string {
  * Private key blocks become one redacted line followed by empty lines.
  */
 export function redactSecrets(text: string): string {
+  if (text.length > CACHED_TEXT_LENGTH) return redactUncached(text);
+  let redacted = redactedByText.get(text);
+  if (redacted === undefined) {
+    redacted = redactUncached(text);
+    redactedByText.set(text, redacted);
+    // Redacted text is redacted again downstream (span attributes, the processor's mask, the exporter).
+    if (redacted !== text) redactedByText.set(redacted, redacted);
+  }
+  return redacted;
+}
+
+/**
+ * The same texts are redacted again and again: evidence lines on every question that retrieves
+ * them, span attributes at each of the three layers of trace redaction. Fifteen regular expressions
+ * per text made redaction a sixth of the service's CPU under load; a hit costs a hash lookup.
+ */
+const redactedByText = new LRUCache<string, string>({ max: 50_000, maxSize: 64 * 1024 * 1024, sizeCalculation: (redacted, text) => text.length + (redacted === text ? 0 : redacted.length) + 64 });
+const CACHED_TEXT_LENGTH = 16_384;
+
+function redactUncached(text: string): string {
   const withoutKeys = text.replace(PRIVATE_KEY_BLOCK, (block) => {
     const lines = block.split("\n").length;
     return REDACTED + "\n".repeat(lines - 1);
