@@ -53,8 +53,13 @@ interface WireResponse {
   body: Buffer;
 }
 
-/** Sends raw bytes on a new connection, half-closes it, and collects everything until the server closes it. */
-function exchange(bytes: Buffer): Promise<{ received: Buffer; timedOut: boolean }> {
+/**
+ * Sends raw bytes on a new connection, half-closes it (unless told not to), and collects everything
+ * until the server closes it. Node's HTTP server takes a client's half-close as the end of the
+ * exchange and aborts requests still in flight (so the service cancels their pipelines): a valid
+ * question, which takes a few turns of the event loop, is sent with `Connection: close` instead.
+ */
+function exchange(bytes: Buffer, { halfClose = true } = {}): Promise<{ received: Buffer; timedOut: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
     const chunks: Buffer[] = [];
@@ -70,7 +75,8 @@ function exchange(bytes: Buffer): Promise<{ received: Buffer; timedOut: boolean 
       clearTimeout(timer);
       resolve({ received: Buffer.concat(chunks), timedOut });
     });
-    socket.end(bytes);
+    if (halfClose) socket.end(bytes);
+    else socket.write(bytes);
   });
 }
 
@@ -134,11 +140,11 @@ function expectWellFormed(label: string, received: Buffer, timedOut: boolean): W
   return responses;
 }
 
-async function runAll(cases: Array<{ label: string; bytes: Buffer }>): Promise<Outcome[]> {
+async function runAll(cases: Array<{ label: string; bytes: Buffer; halfClose?: boolean }>): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (let i = 0; i < cases.length; i += PARALLEL) {
     const batch = cases.slice(i, i + PARALLEL);
-    const exchanged = await Promise.all(batch.map(({ bytes }) => exchange(bytes)));
+    const exchanged = await Promise.all(batch.map(({ bytes, halfClose }) => exchange(bytes, halfClose === undefined ? {} : { halfClose })));
     batch.forEach(({ label }, j) => outcomes.push({ label, responses: expectWellFormed(label, exchanged[j]!.received, exchanged[j]!.timedOut) }));
   }
   return outcomes;
@@ -146,10 +152,10 @@ async function runAll(cases: Array<{ label: string; bytes: Buffer }>): Promise<O
 
 const ASK_BODY = JSON.stringify({ question: "Where is verifySignature defined?" });
 const request = (lines: string[], body = "") => Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body}`, "latin1");
-const validAsk = () => request(["POST /ask HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(ASK_BODY)}`], ASK_BODY);
+const validAsk = () => request(["POST /ask HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", `Content-Length: ${Buffer.byteLength(ASK_BODY)}`, "Connection: close"], ASK_BODY);
 
 /** Hand-written attacks on the framing, each with the status it must get (undefined: any well-formed answer, or none). */
-const HAND_WRITTEN: Array<{ label: string; bytes: Buffer; status?: number | number[] }> = [
+const HAND_WRITTEN: Array<{ label: string; bytes: Buffer; status?: number | number[]; halfClose?: boolean }> = [
   { label: "garbage request line", bytes: request(["GARBAGE"]), status: 400 },
   { label: "lowercase method", bytes: request(["get /healthz HTTP/1.1", "Host: x"]), status: 400 },
   { label: "unknown method", bytes: request(["FROBNICATE /ask HTTP/1.1", "Host: x"]), status: 400 },
@@ -181,14 +187,14 @@ const HAND_WRITTEN: Array<{ label: string; bytes: Buffer; status?: number | numb
   { label: "bad chunk size", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], "zz\r\n{}\r\n0\r\n\r\n"), status: 400 },
   { label: "chunked body, never finished", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], "5\r\n{\"que"), status: 400 },
   { label: "Transfer-Encoding: gzip, chunked", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: gzip, chunked"], `${ASK_BODY.length.toString(16)}\r\n${ASK_BODY}\r\n0\r\n\r\n`) },
-  { label: "valid chunked question", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked"], `${ASK_BODY.length.toString(16)}\r\n${ASK_BODY}\r\n0\r\n\r\n`), status: 200 },
+  { label: "valid chunked question", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Transfer-Encoding: chunked", "Connection: close"], `${ASK_BODY.length.toString(16)}\r\n${ASK_BODY}\r\n0\r\n\r\n`), status: 200, halfClose: false },
   { label: "duplicate Content-Type (the first wins)", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: text/plain", "Content-Type: application/json", `Content-Length: ${ASK_BODY.length}`], ASK_BODY), status: 400 },
   { label: "duplicate Authorization", bytes: request(["GET /threads/x HTTP/1.1", "Host: x", "Authorization: Bearer a", "Authorization: Bearer b"]), status: 404 },
   { label: "duplicate Host", bytes: request(["GET /healthz HTTP/1.1", "Host: a", "Host: b"]), status: [200, 400] },
   { label: "2,500 headers", bytes: request(["GET /healthz HTTP/1.1", "Host: x", ...Array.from({ length: 2_500 }, (_, i) => `X-H${i}: ${i}`)]), status: [200, 431] },
   { label: "Expect: 100-continue", bytes: request(["POST /ask HTTP/1.1", "Host: x", "Content-Type: application/json", "Expect: 100-continue", `Content-Length: ${ASK_BODY.length}`], ASK_BODY), status: [100, 200] },
   { label: "pipelined: a valid request then garbage", bytes: Buffer.concat([request(["GET /healthz HTTP/1.1", "Host: x"]), Buffer.from("\u0001\u0002garbage\r\n\r\n")]), status: [200, 400] },
-  { label: "pipelined: three valid requests", bytes: Buffer.concat([request(["GET /healthz HTTP/1.1", "Host: x"]), request(["GET /readyz HTTP/1.1", "Host: x"]), validAsk()]), status: 200 },
+  { label: "pipelined: three valid requests", bytes: Buffer.concat([request(["GET /healthz HTTP/1.1", "Host: x"]), request(["GET /readyz HTTP/1.1", "Host: x"]), validAsk()]), status: 200, halfClose: false },
   { label: "only CR LF", bytes: Buffer.from("\r\n\r\n\r\n") },
   { label: "nothing at all", bytes: Buffer.alloc(0) },
 ];
@@ -247,7 +253,7 @@ describe("malformed HTTP on a real socket", () => {
 
   it("stays up: logged no unexpected error, and a valid question on a new connection is answered", async () => {
     expect(logLines.map((line) => JSON.parse(line) as { level: number }).filter((entry) => entry.level >= 50)).toEqual([]);
-    const { received } = await exchange(validAsk());
+    const { received } = await exchange(validAsk(), { halfClose: false });
     const [response] = parseResponses(received).responses;
     expect(response?.status).toBe(200);
     expect(AskResultSchema.parse(JSON.parse(response!.body.toString("utf8"))).citations.length).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import type { AgentDefinition } from "../../specialists/types.js";
 import { errorMessage, withSpan } from "../../src/tracing/spans.js";
 import { runContextOf, type GraphDependencies } from "../context.js";
 import type { AskStateUpdate, AskStateValue, NodeFailure } from "../state.js";
+import { yieldToEventLoop } from "./fair-share.js";
 
 /** The observation name of an agent node: `specialist:code` for specialists, the name for the baseline. */
 export const observationName = (agent: AgentDefinition) => (agent.route ? `specialist:${agent.name}` : agent.name);
@@ -36,6 +37,7 @@ export function modelCallbacksFor(runtime: Runtime, deps: GraphDependencies): ((
 export function agentNode(agent: AgentDefinition, deps: GraphDependencies) {
   return (state: AskStateValue, runtime: Runtime): Promise<AskStateUpdate> =>
     withSpan(observationName(agent), "agent", async (span) => {
+      await yieldToEventLoop();
       const attempt = runtime.executionInfo?.nodeAttempt ?? 1;
       span.update({ input: { question: state.question }, metadata: { attempt, tools: agent.tools } });
       const context = runContextOf(runtime);

@@ -3,11 +3,13 @@ import { fanOutRoutes } from "../../src/models/routing.js";
 import { withSpan } from "../../src/tracing/spans.js";
 import { runContextOf, type GraphDependencies } from "../context.js";
 import type { AskStateUpdate, AskStateValue } from "../state.js";
+import { yieldToEventLoop } from "./fair-share.js";
 
 /** The router: picks the specialist (two when unsure) and records why. */
 export function routerNode(deps: GraphDependencies) {
   return (state: AskStateValue, runtime: Runtime): Promise<AskStateUpdate> =>
     withSpan("router", "chain", async (span) => {
+      await yieldToEventLoop();
       span.update({ input: { question: state.question, historyTurns: state.history.length, ...(state.followUp ? { followUp: state.followUp.text } : {}) } });
       const context = state.history.map((turn) => `Q: ${turn.question}\nA: ${turn.answer.slice(0, 400)}`).join("\n");
       // The local classifier reads no history: offline, a follow-up is routed with the subject it leans on.

@@ -5,11 +5,13 @@ import { synthesize } from "../../specialists/synthesis.js";
 import { runContextOf, type GraphDependencies } from "../context.js";
 import { modelCallbacksFor } from "./agent-node.js";
 import type { AskStateUpdate, AskStateValue } from "../state.js";
+import { yieldToEventLoop } from "./fair-share.js";
 
 /** Synthesis: merges what the specialists found into the final answer with its citations. */
 export function synthesizeNode(deps: GraphDependencies) {
   return (state: AskStateValue, runtime: Runtime): Promise<AskStateUpdate> =>
     withSpan("synthesize", "chain", async (span) => {
+      await yieldToEventLoop();
       span.update({ input: { question: state.question, specialistOutputs: state.specialistOutputs.map((o) => ({ agent: o.agent, answer: o.answer, citations: o.citations, notFound: o.notFound, coverage: o.coverage })) } });
       if (state.specialistOutputs.length === 0) {
         const reasons = state.failures.map((f) => `${f.node}: ${f.error}`).join("; ");
