@@ -5,6 +5,10 @@
  * that are unit-tested against hand computations in tests/harness-stats.test.ts.
  */
 
+import { seededRandom } from "../src/random.js";
+
+export { seededRandom };
+
 /** z for a two-sided 95% interval (the 0.975 normal quantile). */
 export const Z_95 = 1.959963984540054;
 
@@ -31,17 +35,6 @@ export function mean(values: readonly number[]): number {
   return sum / values.length;
 }
 
-/** mulberry32: a tiny, well-known 32-bit PRNG; good enough for resampling and fully reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ConfidenceInterval {
   estimate: number;

@@ -7,6 +7,7 @@ import type { AppServices } from "../src/app.js";
 import { ConfigError, loadConfig } from "../src/config.js";
 import type { AskOptions, AskResult } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
+import { askResult } from "./helpers/ask-result.js";
 
 /** API keys on the HTTP API (app.inject): who gets in, what the refused hear, and who the trace says asked. */
 
@@ -14,23 +15,7 @@ const KEY_A = "alpha-key-0123456789abcdefghij";
 const KEY_B = "bravo-key-0123456789abcdefghij";
 const callerIdOf = (key: string) => `key:${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
 
-const ANSWER: AskResult = {
-  answer: "It is in src/a.ts:1-2.",
-  route: "code",
-  routeConfidence: 0.9,
-  routerSource: "classifier",
-  routesRun: ["code"],
-  citations: [],
-  evidence: [],
-  toolsCalled: [],
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-  latencyMs: 1,
-  pipeline: "orchestrated",
-  provider: "offline",
-  traceId: null,
-  notFound: false,
-  warnings: [],
-};
+const ANSWER: AskResult = askResult();
 
 /** Services whose pipelines answer at once and remember the options they were called with. */
 function recordingServices(calls: AskOptions[]): AppServices {

@@ -7,6 +7,7 @@ import { JobNotifier } from "../src/jobs/job-notifier.js";
 import { JobStore, type ClaimedJob, type JobRequest } from "../src/jobs/job-store.js";
 import { openStore, type Store } from "../src/store/store.js";
 import { DATABASES, type TestDatabase } from "./helpers/state-db.js";
+import { askResult } from "./helpers/ask-result.js";
 
 /**
  * The job queue on both databases: claims, leases, cancellation, re-queueing of jobs whose process
@@ -17,23 +18,7 @@ const LEASE_MS = 10_000;
 const REQUEST: JobRequest = { question: "What does TokenBucket.tryRemove do?", pipeline: "orchestrated" };
 const CANCELLED = { code: "CANCELLED", message: "The job was cancelled.", retryable: false };
 
-const RESULT: AskResult = {
-  answer: "It returns false.",
-  route: "code",
-  routeConfidence: 0.9,
-  routerSource: "classifier",
-  routesRun: ["code"],
-  citations: [],
-  evidence: [],
-  toolsCalled: [],
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-  latencyMs: 1,
-  pipeline: "orchestrated",
-  provider: "offline",
-  traceId: null,
-  notFound: false,
-  warnings: [],
-};
+const RESULT: AskResult = askResult({ answer: "It returns false." });
 
 async function allEvents(store: JobStore, jobId: string): Promise<Array<{ seq: number; event: RunEvent }>> {
   return store.eventsAfter(jobId, 0, 1_000);

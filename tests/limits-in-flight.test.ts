@@ -4,6 +4,7 @@ import type { AppServices } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { AskResult } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
+import { askResult } from "./helpers/ask-result.js";
 
 /**
  * The bound on requests in flight, over real HTTP: a pipeline that holds every question until the
@@ -12,23 +13,7 @@ import { buildServer, type ApiServer } from "../src/server/app.js";
 
 const MAX_IN_FLIGHT = 2;
 
-const ANSWER: AskResult = {
-  answer: "ok",
-  route: "code",
-  routeConfidence: 0.9,
-  routerSource: "classifier",
-  routesRun: ["code"],
-  citations: [],
-  evidence: [],
-  toolsCalled: [],
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-  latencyMs: 1,
-  pipeline: "orchestrated",
-  provider: "offline",
-  traceId: null,
-  notFound: false,
-  warnings: [],
-};
+const ANSWER: AskResult = askResult({ answer: "ok" });
 
 /** Questions waiting in the slow pipeline; `started` resolves as each arrives. */
 const held: Array<() => void> = [];

@@ -6,6 +6,7 @@ import type { AppServices } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import type { AskResult } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
+import { askResult } from "./helpers/ask-result.js";
 
 /** The per-caller rate limit: in memory, on the machine's Redis shared by two servers, and failing open without Redis. */
 
@@ -13,23 +14,7 @@ const KEY_A = "limits-key-a-0123456789abcdefgh";
 const KEY_B = "limits-key-b-0123456789abcdefgh";
 const REDIS_URL = "redis://127.0.0.1:6379";
 
-const ANSWER: AskResult = {
-  answer: "ok",
-  route: "code",
-  routeConfidence: 0.9,
-  routerSource: "classifier",
-  routesRun: ["code"],
-  citations: [],
-  evidence: [],
-  toolsCalled: [],
-  usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-  latencyMs: 1,
-  pipeline: "orchestrated",
-  provider: "offline",
-  traceId: null,
-  notFound: false,
-  warnings: [],
-};
+const ANSWER: AskResult = askResult({ answer: "ok" });
 
 const services = {
   index: { version: "test", stats: { files: 1, chunks: 1 } },

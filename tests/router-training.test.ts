@@ -6,7 +6,7 @@ import { ROUTES, type Route } from "../src/contract.js";
 import { calibrationReport, fitTemperature, meanNegativeLogLikelihood, type ScoredExample } from "../src/models/offline/router/calibration.js";
 import { classifierFromModelFile, type RouteClassifier } from "../src/models/offline/router/classifier.js";
 import { evaluateClassifier, stratifiedFolds, stratifiedSplit } from "../src/models/offline/router/evaluation.js";
-import { createRandom } from "../src/models/offline/router/random.js";
+import { seededRandom } from "../src/random.js";
 import { predictProbabilities, scaleLogits, softmax, type SoftmaxModel } from "../src/models/offline/router/softmax-regression.js";
 import { trainRouteModel, DEFAULT_ROUTER_TRAINING, withoutTemperature } from "../src/models/offline/router/trainer.js";
 import { type LabelledText, mergeExamples, readRoutingDataset, readRunLog } from "../src/models/offline/router/training-data.js";
@@ -60,7 +60,7 @@ describe("stratifiedFolds", () => {
 describe("temperature scaling", () => {
   /** Samples labels from softmax(logits / T) so the best-fitting temperature is known to be T. */
   function sampledAtTemperature(temperature: number, count: number, seed: number): ScoredExample[] {
-    const random = createRandom(seed);
+    const random = seededRandom(seed);
     return Array.from({ length: count }, () => {
       const logits = [0, 1, 2, 3].map(() => (random() - 0.5) * 12);
       const probabilities = softmax(logits.map((logit) => logit / temperature));

@@ -16,6 +16,7 @@ import { buildRepositoryIndex, type RepositoryIndex } from "../../src/index/repo
 import { runTool } from "../../src/tools/registry.js";
 import { percentile } from "../stats.js";
 import { replaceSection } from "./markdown-section.js";
+import { seededRandom } from "../../src/random.js";
 
 const PhaseSchema = z.object({ ms: z.number(), peakRssMb: z.number(), heapUsedMb: z.number(), files: z.number(), chunks: z.number(), symbols: z.number(), analysed: z.number(), fromCache: z.number() });
 type Phase = z.infer<typeof PhaseSchema>;
@@ -29,17 +30,9 @@ function runPhase(repo: string, cache: string): Phase {
 }
 
 /** A seeded generator, so every run asks the same 1,000 questions. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 /** Queries drawn from the repository itself: symbol names, and 2-4 words from random chunks. */
 async function sampleQueries(index: RepositoryIndex, count: number): Promise<{ symbols: string[]; searches: string[] }> {
-  const random = seeded(42);
+  const random = seededRandom(42);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const symbols = Array.from({ length: count }, () => pick(index.symbols).name);
   const chunks = [...index.chunks.values()];

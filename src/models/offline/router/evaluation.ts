@@ -1,7 +1,7 @@
 /** Held-out evaluation of the route classifier: stratified splits, accuracy, per-route metrics, calibration, latency. */
 import { performance } from "node:perf_hooks";
 import { ROUTES, type Route } from "../../../contract.js";
-import { createRandom, shuffled } from "./random.js";
+import { seededRandom, shuffled } from "../../../random.js";
 import { calibrationReport } from "./calibration.js";
 import type { RouteClassifier } from "./classifier.js";
 
@@ -10,7 +10,7 @@ import type { RouteClassifier } from "./classifier.js";
  * which a plain random split of a few hundred examples does not guarantee.
  */
 export function stratifiedSplit<T extends { route: Route }>(items: readonly T[], holdoutFraction: number, seed: number): { train: T[]; heldOut: T[] } {
-  const random = createRandom(seed);
+  const random = seededRandom(seed);
   const train: T[] = [];
   const heldOut: T[] = [];
   for (const route of ROUTES) {
@@ -30,7 +30,7 @@ export function stratifiedSplit<T extends { route: Route }>(items: readonly T[],
  * Used for out-of-fold predictions (calibration) where every example must be scored exactly once.
  */
 export function stratifiedFolds<T extends { route: Route }>(items: readonly T[], foldCount: number, seed: number): T[][] {
-  const random = createRandom(seed);
+  const random = seededRandom(seed);
   const folds: T[][] = Array.from({ length: foldCount }, () => []);
   let next = 0; // continue round-robin across routes so small routes do not all land in the first folds
   for (const route of ROUTES) {

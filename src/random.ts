@@ -1,7 +1,10 @@
-/** Seeded pseudo-random numbers so splits and training are reproducible run to run. */
+/**
+ * Seeded pseudo-random numbers, so that whatever uses them (the router's train/test split, the
+ * harness's bootstrap resampling, benchmark queries) gives the same result run to run.
+ */
 
-/** mulberry32: tiny, fast, good enough for shuffling; not for anything security-related. */
-export function createRandom(seed: number): () => number {
+/** mulberry32: a tiny, well-known 32-bit generator; good for shuffling and resampling, not for security. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
