@@ -1,7 +1,12 @@
 import type { AgentDefinition, GatheredEvidence } from "./types.js";
 import { gatherErrorEvidence } from "./shared/error-evidence.js";
 import { collect } from "./shared/gather.js";
-import { askedPart, errorFocus } from "./shared/question.js";
+import { rankByCoverage } from "./shared/evidence-ranking.js";
+import { errorFocus } from "./shared/question.js";
+import { profileQuestion } from "./shared/relevance.js";
+
+/** Once the best evidence covers this much of the question, the code around it is not searched. */
+const COVERED_ENOUGH = 0.85;
 
 /**
  * The debug specialist: a pasted error, trace or log. It parses the trace and maps its frames to
@@ -30,7 +35,11 @@ export const debugSpecialist: AgentDefinition = {
     const budget = { left: this.toolBudget };
     const found = await gatherErrorEvidence(context, budget);
     const evidence = [...found.evidence];
-    if (evidence.length < 3) evidence.push(...(await collect(context, budget, "search_code", { query: askedPart(context.question), k: 5 })));
+    // Where the error comes from is not always why it happened: search the code around it until
+    // the evidence covers what was asked (the error and the asker's own words).
+    const profile = profileQuestion(context.index, errorFocus(context.question), "source");
+    const covered = () => (rankByCoverage(profile, evidence)[0]?.coverage ?? 0) >= COVERED_ENOUGH;
+    if (evidence.length < 3 || !covered()) evidence.push(...(await collect(context, budget, "search_code", { query: errorFocus(context.question), k: 5 })));
     return { ...found, evidence };
   },
 };
