@@ -1,5 +1,5 @@
 import type { AgentDefinition, GatheredEvidence } from "./types.js";
-import { gatherErrorEvidence } from "./shared/error-evidence.js";
+import { gatherErrorEvidence, withoutEchoes } from "./shared/error-evidence.js";
 import { collect } from "./shared/gather.js";
 import { rankByCoverage } from "./shared/evidence-ranking.js";
 import { errorFocus } from "./shared/question.js";
@@ -39,7 +39,7 @@ export const debugSpecialist: AgentDefinition = {
     // the evidence covers what was asked (the error and the asker's own words).
     const profile = profileQuestion(context.index, errorFocus(context.question), "source");
     const covered = () => (rankByCoverage(profile, evidence)[0]?.coverage ?? 0) >= COVERED_ENOUGH;
-    if (evidence.length < 3 || !covered()) evidence.push(...(await collect(context, budget, "search_code", { query: errorFocus(context.question), k: 5 })));
+    if (evidence.length < 3 || !covered()) evidence.push(...withoutEchoes(await collect(context, budget, "search_code", { query: errorFocus(context.question), k: 5 }), context.question));
     return { ...found, evidence };
   },
 };

@@ -14,6 +14,15 @@ interface SiteDetails {
   sites?: Array<{ path: string; line: number; role: string; term: string }>;
 }
 
+/**
+ * A saved log in the repository (the same program's output on another day, with the same messages
+ * and codes) covers every word of a pasted log line, so it would be quoted first, yet it explains
+ * nothing: it is dropped, unless the question names the file ("the full log is in logs/ci.log").
+ */
+export function withoutEchoes(evidence: readonly Evidence[], question: string): Evidence[] {
+  return evidence.filter((item) => !/\.log$/i.test(item.path) || question.includes(item.path));
+}
+
 /** "`SignatureError` (E_SIGNATURE_MISMATCH): bad signature" — only what the parsed trace says. */
 function describeError(trace: TraceDetails): string | undefined {
   if (!trace.errorType && !trace.errorCode) return undefined;
@@ -50,7 +59,7 @@ export async function gatherErrorEvidence(context: StrategyContext, budget: { le
   if (looksLikeError(context.question)) {
     const result = await collectDetails(context, budget, "search_errors", { text: context.question.slice(0, 20_000) });
     if (result) {
-      evidence.push(...result.evidence);
+      evidence.push(...withoutEchoes(result.evidence, context.question));
       // Where the error code or class itself is defined or raised answers "where does this come from".
       const site = (result.details as SiteDetails | undefined)?.sites?.find((s) => (s.role === "definition" || s.role === "throw") && !s.term.includes(" "));
       const siteEvidence = site && result.evidence.find((e) => e.path === site.path && site.line >= e.startLine && site.line <= e.endLine);
