@@ -16,8 +16,8 @@ COPY specialists ./specialists
 # The bundled sample repository is the default REPO_PATH; mount another at /repo and set REPO_PATH.
 COPY harness/fixtures/sample-repo ./harness/fixtures/sample-repo
 
-# The index cache is written at run time; a named volume mounted here inherits this ownership.
-RUN mkdir -p .cache/index && chown -R node:node .cache
+# The index cache and the state file are written at run time; named volumes mounted here inherit this ownership.
+RUN mkdir -p .cache/index .cache/state && chown -R node:node .cache
 USER node
 
 # Listen on every interface inside the container; publish the port to choose who can reach it.
