@@ -11,8 +11,12 @@ import { boundText, defineTool } from "./tool.js";
  * of its message (a message seen at run time has values the source does not: ids, counts, names).
  */
 
-/** `template`: a format string (a logging call's, an error's message) that printed a pasted line; `message`: a line sharing most of a message's words. */
-type SiteRole = "definition" | "throw" | "message" | "template" | "reference";
+/**
+ * `template`: a format string (a logging call's, an error's message) that printed a pasted line;
+ * `message`: a line sharing most of a message's words; `carrier`: a raise of the error class that
+ * carries a pasted error code.
+ */
+type SiteRole = "definition" | "throw" | "message" | "template" | "carrier" | "reference";
 
 interface Site {
   path: string;
@@ -22,11 +26,12 @@ interface Site {
   score: number;
 }
 
-const ROLE_SCORE: Record<SiteRole, number> = { definition: 3, template: 2.75, message: 2.5, throw: 2, reference: 1 };
+const ROLE_SCORE: Record<SiteRole, number> = { definition: 3, template: 2.75, message: 2.5, throw: 2, carrier: 1.8, reference: 1 };
 /** Lines read from a file the pasted text names as its logger; a module longer than this is read only where search found it. */
 const LOGGER_FILE_LINES = 3000;
 const CONTEXT = 3;
-const MAX_SITES = 8;
+/** Room for a code's definition and references, the raises of its class, and where the docs explain it. */
+const MAX_SITES = 10;
 const CANDIDATE_CHUNKS = 40;
 
 const ERROR_CLASS = /\b([A-Z][A-Za-z0-9]*(?:Error|Exception|Fault|Failure))\b/g;
@@ -139,7 +144,47 @@ async function findSites(index: RepositoryIndex, signals: ErrorSignals, rawText:
       }
     }
   }
+  await recordCarrierThrows(index, signals.codes, identifiers, sites, record);
   return [...sites.values()].sort((a, b) => b.score - a.score || a.path.localeCompare(b.path) || a.line - b.line);
+}
+
+/** An error class's name, as raised: `PermanentDeliveryError`, `QuotaExceeded`. */
+const ERROR_CLASS_NAME = /^[A-Z]\w*(Error|Exception|Fault|Failure|Rejected|Exceeded|Unavailable|NotFound|Invalid)$/;
+const MAX_CARRIERS = 3;
+/** A class raised in more places than this is generic (a ValidationError): it does not say where. */
+const MAX_CARRIER_RAISES = 3;
+
+/**
+ * An error code is often a property of an error class (`code = "E_X"` in `class XError`), and the
+ * code then appears only there: the places that raise the class are where the error comes from,
+ * though the pasted text never names it. Records those throws.
+ */
+async function recordCarrierThrows(index: RepositoryIndex, codes: readonly string[], identifiers: readonly string[], sites: ReadonlyMap<string, Site>, record: (site: Site) => void): Promise<void> {
+  const carriers = new Set<string>();
+  for (const site of sites.values()) {
+    if (!codes.includes(site.term) || carriers.size >= MAX_CARRIERS) continue;
+    const symbol = index.enclosingSymbol(site.path, site.line);
+    const owner = symbol?.kind === "class" ? symbol.name : symbol?.container;
+    if (owner && ERROR_CLASS_NAME.test(owner) && !identifiers.includes(owner)) carriers.add(owner);
+  }
+  if (carriers.size === 0) return;
+  const hits = index.search([...carriers].join(" "), CANDIDATE_CHUNKS, new Set(["code"]));
+  const raises = new Map<string, Site[]>([...carriers].map((carrier) => [carrier, []]));
+  for (const { chunk } of hits) {
+    if (isTestPath(chunk.path)) continue;
+    const lines = await index.fileLines(chunk.path);
+    if (!lines) continue;
+    for (let line = chunk.startLine; line <= chunk.endLine && line <= lines.length; line++) {
+      const text = lines[line - 1]!;
+      for (const carrier of carriers) {
+        if (new RegExp(`\\b${carrier}\\b`).test(text) && classify(text, carrier) === "throw") raises.get(carrier)!.push({ path: chunk.path, line, role: "carrier", term: carrier, score: ROLE_SCORE.carrier });
+      }
+    }
+  }
+  for (const found of raises.values()) {
+    const distinct = [...new Map(found.map((site) => [`${site.path}:${site.line}`, site])).values()];
+    if (distinct.length <= MAX_CARRIER_RAISES) distinct.forEach(record);
+  }
 }
 
 export const searchErrors = defineTool({
