@@ -6,6 +6,7 @@ import { createServices } from "../src/app.js";
 import { loadConfig } from "../src/config.js";
 import { AskResultSchema, type AskResult } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
+import { SAMPLE_QUESTION_PER_ROUTE as PER_ROUTE } from "./helpers/sample-questions.js";
 
 /** The real pipelines over the bundled sample repository (the default REPO_PATH), offline. */
 let app: ApiServer;
@@ -32,21 +33,6 @@ async function ask(question: string, pipeline?: "orchestrated" | "baseline"): Pr
   expect(response.statusCode, response.body).toBe(200);
   return AskResultSchema.parse(response.json());
 }
-
-/** Questions from harness/benchmarks/sample-repo.jsonl, one per route, with the file that answers each. */
-const PER_ROUTE = [
-  { route: "code", question: "What does TokenBucket.tryRemove do when there aren't enough tokens left?", file: "src/ratelimit/tokenBucket.ts" },
-  { route: "docs", question: "I'm writing a receiver in Python. How do I verify the Hookrelay signature?", file: "docs/signature-verification.md" },
-  {
-    route: "debug",
-    question:
-      'ConfigError: WEBHOOK_SIGNING_SECRET must start with "whsec_"\n    at readSigningSecret (/app/src/config.ts:69:11)\n' +
-      "    at loadConfig (/app/src/config.ts:120:15)\n    at main (/app/src/main.ts:7:18)\n\n" +
-      "got this from npm run dev. my secret is just a long random string, why isn't it accepted?",
-    file: "src/config.ts",
-  },
-  { route: "general", question: "Which third-party Python packages does the worker depend on?", file: "worker/pyproject.toml" },
-] as const;
 
 describe("POST /ask on the sample repository", () => {
   it.each(PER_ROUTE)("routes a $route question to $route and cites $file, which the answer names", async ({ route, question, file }) => {

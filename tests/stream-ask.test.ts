@@ -8,6 +8,7 @@ import type { RunEvent } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
 import { sqliteDatabase, type TestDatabase } from "./helpers/state-db.js";
 import { eventually, heldSpecialist, openSse } from "./helpers/streaming.js";
+import { SAMPLE_QUESTION_PER_ROUTE as PER_ROUTE } from "./helpers/sample-questions.js";
 
 /** POST /ask/stream over real HTTP, offline, on the bundled sample repository. */
 
@@ -40,21 +41,6 @@ const stream = (body: unknown, headers: Record<string, string> = AUTH) => openSs
 
 const indexOf = (events: RunEvent[], predicate: (event: RunEvent) => boolean) => events.findIndex(predicate);
 const lastIndexOf = (events: RunEvent[], predicate: (event: RunEvent) => boolean) => events.findLastIndex(predicate);
-
-/** Questions from harness/benchmarks/sample-repo.jsonl, one per route, with the file that answers each. */
-const PER_ROUTE = [
-  { route: "code", question: "What does TokenBucket.tryRemove do when there aren't enough tokens left?", file: "src/ratelimit/tokenBucket.ts" },
-  { route: "docs", question: "I'm writing a receiver in Python. How do I verify the Hookrelay signature?", file: "docs/signature-verification.md" },
-  {
-    route: "debug",
-    question:
-      'ConfigError: WEBHOOK_SIGNING_SECRET must start with "whsec_"\n    at readSigningSecret (/app/src/config.ts:69:11)\n' +
-      "    at loadConfig (/app/src/config.ts:120:15)\n    at main (/app/src/main.ts:7:18)\n\n" +
-      "got this from npm run dev. my secret is just a long random string, why isn't it accepted?",
-    file: "src/config.ts",
-  },
-  { route: "general", question: "Which third-party Python packages does the worker depend on?", file: "worker/pyproject.toml" },
-] as const;
 
 describe("POST /ask/stream", () => {
   it.each(PER_ROUTE)("streams a $route question: route, tool calls, evidence, answer, done", async ({ route, question, file }) => {
