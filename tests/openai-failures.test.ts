@@ -9,6 +9,7 @@ import { loadRouteClassifier } from "../src/models/offline/router/index.js";
 import { ClassifierRouter } from "../src/models/routing.js";
 import { SPECIALISTS } from "../specialists/index.js";
 import {
+  drainScript,
   contentText,
   evidenceHeaders,
   match,
@@ -16,7 +17,6 @@ import {
   reply,
   scriptedOpenAIEnv,
   startScriptedOpenAIServer,
-  systemPromptOf,
   type RecordedRequest,
   type ScriptedOpenAIServer,
   type ScriptedReply,
@@ -69,13 +69,7 @@ beforeAll(async () => {
   indexCache = await mkdtemp(path.join(tmpdir(), "openai-failures-"));
 });
 
-afterEach(() => {
-  const unmatched = server.unmatched.map((r) => systemPromptOf(r).slice(0, 80));
-  const pending = server.pending();
-  server.reset();
-  expect(unmatched).toEqual([]);
-  expect(pending).toEqual([]);
-});
+afterEach(() => expect(drainScript(server)).toEqual({ unmatched: [], pending: [] }));
 
 afterAll(async () => {
   await server?.close();

@@ -10,6 +10,7 @@ import { DATA_POLICY } from "../src/models/openai/evidence-format.js";
 import { SPECIALISTS } from "../specialists/index.js";
 import { SYNTHESIS_PROMPT } from "../specialists/synthesis.js";
 import {
+  drainScript,
   contentText,
   evidenceHeaders,
   match,
@@ -51,13 +52,7 @@ beforeAll(async () => {
   services = await createServices(loadConfig(scriptedOpenAIEnv(server, indexCache)));
 });
 
-afterEach(() => {
-  const unmatched = server.unmatched.map((r) => systemPromptOf(r).slice(0, 80));
-  const pending = server.pending();
-  server.reset();
-  expect(unmatched).toEqual([]);
-  expect(pending).toEqual([]);
-});
+afterEach(() => expect(drainScript(server)).toEqual({ unmatched: [], pending: [] }));
 
 afterAll(async () => {
   await server?.close();

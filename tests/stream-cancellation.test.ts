@@ -11,7 +11,7 @@ import { buildServer, type ApiServer } from "../src/server/app.js";
 import { generalSpecialist } from "../specialists/general.js";
 import { SPECIALISTS } from "../specialists/index.js";
 import type { AgentDefinition } from "../specialists/types.js";
-import { match, reply, scriptedOpenAIEnv, startScriptedOpenAIServer, systemPromptOf, type ScriptedOpenAIServer } from "./helpers/scripted-openai-server.js";
+import { drainScript, match, reply, scriptedOpenAIEnv, startScriptedOpenAIServer, type ScriptedOpenAIServer } from "./helpers/scripted-openai-server.js";
 import { sqliteDatabase, type TestDatabase } from "./helpers/state-db.js";
 import { eventually, heldSpecialist, openSse } from "./helpers/streaming.js";
 
@@ -141,10 +141,8 @@ describe("openai: a client that disconnects while a model call is in progress", 
       modelCallbacks: () => [modelErrors],
     });
   });
-  afterEach(() => {
-    expect(server.unmatched.map((request) => systemPromptOf(request).slice(0, 80))).toEqual([]);
-    server.reset();
-  });
+  // A cancelled run leaves steps untaken on purpose: only unmatched requests are a failure here.
+  afterEach(() => expect(drainScript(server).unmatched).toEqual([]));
   afterAll(async () => {
     await served?.app.close();
     await served?.services.close();

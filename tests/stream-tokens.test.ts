@@ -8,6 +8,7 @@ import type { RunEvent } from "../src/contract.js";
 import { buildServer, type ApiServer } from "../src/server/app.js";
 import { SPECIALISTS } from "../specialists/index.js";
 import {
+  drainScript,
   contentText,
   evidenceHeaders,
   match,
@@ -15,7 +16,6 @@ import {
   reply,
   scriptedOpenAIEnv,
   startScriptedOpenAIServer,
-  systemPromptOf,
   type ScriptedOpenAIServer,
   type ScriptStep,
 } from "./helpers/scripted-openai-server.js";
@@ -44,13 +44,7 @@ beforeAll(async () => {
   app = buildServer({ config, services, logger: false });
   baseUrl = await app.listen({ host: "127.0.0.1", port: 0 });
 });
-afterEach(() => {
-  const unmatched = server.unmatched.map((request) => systemPromptOf(request).slice(0, 80));
-  const pending = server.pending();
-  server.reset();
-  expect(unmatched).toEqual([]);
-  expect(pending).toEqual([]);
-});
+afterEach(() => expect(drainScript(server)).toEqual({ unmatched: [], pending: [] }));
 afterAll(async () => {
   await app?.close();
   await services?.close();

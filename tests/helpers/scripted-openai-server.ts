@@ -110,6 +110,16 @@ export const match = {
       predicates.every((p) => p(request)),
 };
 
+/**
+ * What a test's script left over, then a clean slate for the next test: the requests no step
+ * matched (by the start of their system prompt) and the steps never taken.
+ */
+export function drainScript(server: ScriptedOpenAIServer): { unmatched: string[]; pending: string[] } {
+  const leftOver = { unmatched: server.unmatched.map((request) => systemPromptOf(request).slice(0, 80)), pending: server.pending() };
+  server.reset();
+  return leftOver;
+}
+
 export function toolChoiceName(request: RecordedRequest): string | undefined {
   const choice = request.body.tool_choice as { function?: { name?: string } } | string | undefined;
   return typeof choice === "object" ? choice?.function?.name : undefined;
