@@ -3,12 +3,14 @@
  *
  *   npx tsx src/models/offline/train-router.ts [--dataset PATH] [--from-runlog PATH]... [--out PATH]
  *                                              [--holdout 0.2] [--seed N] [--extra-seeds 1,2,3]
- *                                              [--l2 λ] [--iterations N] [--calibration-folds 5]
+ *                                              [--l2 λ] [--iterations N] [--calibration-folds 5] [--by-author]
  *
  * Validates every input line (reporting `file:line: reason` and exiting 1 on any problem), evaluates on
  * a stratified held-out split (and optionally on the splits of more seeds, to see the spread), reporting
- * accuracy, per-route metrics, calibration before and after temperature scaling, and latency; then
- * retrains on all the data and writes the model.
+ * accuracy, per-route metrics, calibration before and after temperature scaling, and latency; with
+ * --by-author, also trains without each author's questions and tests on them (a random split keeps every
+ * author's style on both sides, so it flatters the router on a new writer's phrasing); then retrains on
+ * all the data and writes the model.
  */
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
@@ -41,6 +43,7 @@ interface CliOptions {
   l2: number;
   iterations: number;
   calibrationFolds: number;
+  byAuthor: boolean;
 }
 
 function parseFraction(value: string): number {
@@ -181,6 +184,23 @@ function formatSeedSummary(splits: readonly SplitEvaluation[]): string {
   return lines.join("\n");
 }
 
+/** Leave-one-author-out: each author's questions are held out in turn from a model trained on everyone else's. */
+function formatByAuthor(examples: readonly LabelledText[], config: RouterTrainingConfig): string {
+  const authors = [...new Set(examples.flatMap((example) => (example.author === undefined ? [] : [example.author])))].sort();
+  if (authors.length < 2) return "held out by author: needs questions from at least two authors (the dataset's `author` field)";
+  const lines = [`held out by author (trained on the other ${authors.length - 1}, tested on the one):`];
+  const accuracies: number[] = [];
+  for (const author of authors) {
+    const heldOut = examples.filter((example) => example.author === author);
+    const model = trainRouteModel({ examples: examples.filter((example) => example.author !== author), config, heldOutAccuracy: null });
+    const report = evaluateClassifier(classifierFromModelFile(model), heldOut);
+    accuracies.push(report.accuracy);
+    lines.push(`  ${author.padEnd(12)} ${percent(report.accuracy)} (${report.total - report.misclassified.length}/${report.total}), top-2 ${percent(report.topTwoAccuracy)}`);
+  }
+  lines.push(`  accuracy ${meanAndSpread(accuracies)} (mean ± sd over authors)`);
+  return lines.join("\n");
+}
+
 function readInputs(options: CliOptions): { examples: LabelledText[]; problems: LineProblem[]; summary: string[] } {
   const summary: string[] = [];
   const dataset = readRoutingDataset(options.dataset);
@@ -217,6 +237,7 @@ function main(argv: readonly string[]): number {
     .option("--l2 <lambda>", "L2 regularization strength", parseNonNegativeNumber, DEFAULT_ROUTER_TRAINING.l2)
     .option("--iterations <n>", "full-batch AdaGrad iterations", parsePositiveInteger, DEFAULT_ROUTER_TRAINING.iterations)
     .option("--calibration-folds <n>", "folds for fitting the temperature on out-of-fold predictions (0 disables calibration)", parseNonNegativeInteger, DEFAULT_ROUTER_TRAINING.calibrationFolds)
+    .option("--by-author", "also evaluate leave-one-author-out, using the dataset's `author` field", false)
     .exitOverride();
   try {
     program.parse(argv, { from: "user" });
@@ -267,6 +288,8 @@ function main(argv: readonly string[]): number {
       console.log(`\n${formatSeedSummary(splits)}`);
     }
   }
+
+  if (options.byAuthor) console.log(`\n${formatByAuthor(examples, config)}`);
 
   const model = trainRouteModel({ examples, config, heldOutAccuracy });
   writeRouteModelFile(options.out, model);

@@ -24,7 +24,7 @@
  */
 import { tokenizeCode } from "../../../index/tokenize.js";
 
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 const LEXICAL_VALUE = 1;
 const ENGINEERED_FEATURE_SCALE = 2;
@@ -75,7 +75,8 @@ const TRACE_PATTERNS: readonly PatternFeature[] = [
 const ERRNO_CODES =
   /\bE(?:CONNREFUSED|CONNRESET|CONNABORTED|ADDRINUSE|ADDRNOTAVAIL|NOENT|ACCES|PERM|TIMEDOUT|PIPE|MFILE|NFILE|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH|EXIST|ISDIR|NOTDIR|NOSPC|INVAL|AGAIN|BADF|NOMEM|NOTEMPTY|PROTO|CANCELED|BUSY|ROFS|XDEV|LOOP)\b/g;
 
-const ERROR_WORDS = "(?:failed|failure|error|invalid|denied|refused|timed out|timeout|not found|unexpected|cannot|unable|undefined|null|missing|expired|exceeded|forbidden|unauthorized|not allowed)";
+const ERROR_WORDS =
+  "(?:failed|failure|error|invalid|denied|refused|timed out|timeout|not found|unexpected|cannot|unable|undefined|null|missing|expired|exceeded|forbidden|unauthorized|not authorized|not permitted|not allowed)";
 
 const ERROR_PATTERNS: readonly PatternFeature[] = [
   { name: "err:errno", pattern: ERRNO_CODES },
@@ -84,6 +85,8 @@ const ERROR_PATTERNS: readonly PatternFeature[] = [
   // Generic errno-looking token; env vars such as ENABLE_X are excluded by requiring no underscore.
   { name: "err:e_upper", pattern: /\bE(?!RROR|XPORT|NV\b|OF\b|NABLE|NDPOINT|MAIL)[A-Z]{3,}\b/g },
   { name: "err:named", pattern: /\b[A-Z][\w$]*(?:Error|Exception|Panic|Fault)\b/g },
+  // Status names of clouds, orchestrators and drivers: AccessDenied, BackoffLimitExceeded, ThrottlingException, CrashLoopBackOff.
+  { name: "err:named", pattern: /\b[A-Z][a-z]+(?:[A-Z][a-z]+)*(?:Denied|Exceeded|Failed|Refused|Rejected|Unavailable|Forbidden|Unauthorized|TimedOut|NotFound|BackOff)\b/g },
   // Only the suffix is matched: a leading `[\w.]*` would backtrack quadratically on long dotted words.
   { name: "err:named_colon", pattern: /(?:Error|Exception|error|exception):\s/g },
   { name: "err:http_status", pattern: /\b(?:HTTP\/?\d?(?:\.\d)?|status(?: code)?|returns?|returned|got(?: an?)?|getting(?: an?)?|with)\s*:?\s*[45]\d\d\b/gi },
@@ -91,6 +94,8 @@ const ERROR_PATTERNS: readonly PatternFeature[] = [
   { name: "err:db_code", pattern: /\bORA-\d{5}\b|\bSQLSTATE\b|\bERROR \d{4} \(\w+\)|\bpq: |\bSQLITE_[A-Z]+\b|\bduplicate key value\b|\bdeadlock detected\b/g },
   { name: "err:compiler", pattern: /\berror TS\d{4}\b|\berror\[E\d{4}\]|\berror: |\bcannot find symbol\b|\bundefined reference to\b|\bSyntaxError\b/g },
   { name: "err:exit", pattern: /\bexit(?:ed)? (?:code|status|with code) -?\d+\b|\bexit status \d+|\bkilled\b|\bOOMKilled\b|\bCrashLoopBackOff\b|\bImagePullBackOff\b/gi },
+  // A failure reported with its message pasted right after it: "fails with `...`", "hook failed: `...`", "alert is firing: `...`".
+  { name: "err:reported", pattern: /\b(?:fail(?:s|ed|ing)?|errors? out|errored(?: out)?|crash(?:es|ed|ing)?|die[sd]|throws?|threw|exit(?:s|ed)|aborts?|aborted|rejects?|rejected|(?:is|are|keeps?|started|starts) (?:firing|returning|throwing|printing|logging|showing))(?: again| now| with(?: the message)?| saying| on| at| every time)*(?:\s*[:,]\s*|\s+)(?:`[^`\n]{3,}|"[^"\n]{3,}|'(?![a-z]\b)[^'\n]{3,})/gi },
   { name: "test:failure", pattern: /\bFAIL(?:ED)?\b|--- FAIL:|\b\d+ (?:failed|failing)\b|AssertionError|Expected:|Received:|expected .{1,60} to (?:equal|be|have|contain)|assert(?:ion)? failed/g },
 ];
 
@@ -118,6 +123,18 @@ const QUESTION_FORMS: readonly PatternFeature[] = [
   { name: "q:defined", pattern: /\b(?:defined|defines?|definition|declared|declaration|implemented|implementation|instantiated|registered|wired up|called from|invoked)\b/g },
   { name: "q:how_do_i", pattern: /\bhow (?:do|can|should|would|could|might) (?:i|we|you|one)\b|\bhow to\b|\bwhat(?:'s| is) the (?:right|correct|recommended|best) way to\b/g },
   { name: "q:how_does", pattern: /\bhow (?:does|do|is|are) (?:the|this|that|it|[a-z_]+\(\)|`)/g },
+  // How a result is produced inside the code: computed, generated, hashed, cached, retried.
+  {
+    name: "q:mechanism",
+    pattern:
+      /\bhow (?:is|are|does|do|was|were)(?: [\w.`'-]+){1,8}? (?:computed|calculated|generated|derived|encoded|decoded|hashed|signed|serialized|deserialized|validated|verified|cached|memoi[sz]ed|retried|scheduled|parsed|assembled|resolved|sorted|ordered|compared|escaped|normali[sz]ed|compressed|encrypted|decrypted|deduplicated|batched|chunked|paginated|allocated)\b|\bhow long (?:is|are|does|do)(?: [\w.`'-]+){1,4}? (?:cached|memoi[sz]ed|kept in memory|held)\b/g,
+  },
+  // "What happens if/when": the documented or designed behaviour in a situation, not a failure that happened.
+  { name: "q:what_happens", pattern: /\bwhat happens (?:if|when|after|before|to)\b|\bwhat (?:will|would) happen (?:if|when)\b/g },
+  // "Can I do X": whether and how the project supports a use.
+  { name: "q:can_i", pattern: /\b(?:can|could|may) (?:i|we|you) (?:use|register|configure|run|deploy|set|pass|call|add|point|disable|enable|turn|skip|send|change|override|host|mix|combine|replace|share|reuse|limit|keep|have)\b|\bis it (?:possible|ok|okay|safe|supported) to\b/g },
+  // When something shipped or changed: release history.
+  { name: "q:history", pattern: /\bwhen (?:did|was|were|will)\b[^?.\n]{1,60}?\b(?:ship|shipped|land|landed|added|introduced|released|removed|dropped|deprecated|change|changed|become|became|come out|came out)\b|\b(?:which|what) (?:version|release) (?:added|introduced|removed|dropped|changed|deprecated|fixed)\b|\b(?:since|as of|added in|introduced in) (?:which|what) version\b/g },
   { name: "q:what_does_do", pattern: /\bwhat (?:does|do|exactly does)\b[^?.\n]{1,80}\bdo\b/g },
   { name: "q:why", pattern: /\bwhy (?:does|do|is|are|am|did|would|can't|cannot|won't|isn't|doesn't|does't)\b|\bwhy\b/g },
   { name: "q:what_is_repo", pattern: /\bwhat(?:'s| is| does) (?:this|the|that) (?:repo|repository|project|codebase|code base|library|lib|app|application|tool|service|package|crate|gem|module|framework|thing)\b/g },
@@ -149,6 +166,8 @@ const QUESTION_FORMS: readonly PatternFeature[] = [
   { name: "q:which_code", pattern: /\b(?:call(?:s|ed|ing)?|caller|call sites?|imports?|invok(?:e|es|ed)|returns?|under the hood|internally|code path|in the code)\b/g },
   // Settings, flags and supported versions are what documentation is for.
   { name: "q:settings", pattern: /\b(?:options?|settings?|flags?|env(?:ironment)? var(?:iable)?s?|parameters?|config(?:uration)? (?:keys?|values?|file)|values? (?:for|in)|defaults?|recommended|supported|requirements?|minimum|required version|compatib(?:le|ility))\b/g },
+  // Documented limits and guarantees: sizes, quotas, ordering, delivery semantics.
+  { name: "q:limits", pattern: /\b(?:max(?:imum)?|min(?:imum)?|limits?|quotas?|size limit|how (?:big|large|many|much|long|often)|upper bound|at most|at least|guarantee[sd]?|guarantees|exactly[- ]once|at[- ]least[- ]once|at[- ]most[- ]once|in order|ordering|sla)\b/g },
   // The code's own decisions: where a behaviour is decided, which piece of code does it.
   {
     name: "q:code_locus",
@@ -201,7 +220,7 @@ const FAILURE_QUESTIONS: readonly PatternFeature[] = [
  * on their own they appear as often in "when I don't configure X, how does it decide Y?" as in bug reports.
  */
 const PROBLEM_VOCABULARY: readonly PatternFeature[] = [
-  { name: "q:problem_with_evidence", pattern: /\b(?:i(?:'m| am)? (?:get|getting|keep getting|seeing|hit|hitting|got)|keeps? (?:failing|crashing|timing out|restarting|returning)|throws?|thrown|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broken|breaks|(?:does ?n'?t|doesnt|won'?t|isn'?t|is not|not) (?:work|start|load|compile|build|connect|run)|stopped working|hangs?|stuck|panic(?:s|ked)?|error|exception|bug|regression|flaky)\b/g },
+  { name: "q:problem_with_evidence", pattern: /\b(?:i(?:'m| am)? (?:get|getting|keep getting|seeing|hit|hitting|got)|keeps? (?:failing|crashing|timing out|restarting|returning)|throws?|thrown|fail(?:s|ed|ing)?|crash(?:es|ed|ing)?|broke|broken|breaks|(?:does ?n'?t|doesnt|won'?t|isn'?t|is not|not) (?:work|start|load|compile|build|connect|run)|stopped working|hangs?|stuck|panic(?:s|ked)?|error|exception|bug|regression|flaky)\b/g },
   { name: "q:symptom_with_evidence", pattern: /\b(?:instead of|even though|but (?:it|i|the|only|still)|only (?:when|for|in|on|after)|every (?:time|\d+)|wrong|stale|twice|duplicated?|never|always|slow(?:er)?|leak(?:s|ing)?|off by|garbage|blank|empty|silently|suddenly|since (?:the|we|i|yesterday|this)|after (?:upgrading|the upgrade|bumping|pulling|deploy(?:ing)?|migrating|installing|i (?:added|changed|enabled)))\b/g },
 ];
 
@@ -212,7 +231,7 @@ const PROBLEM_VOCABULARY: readonly PatternFeature[] = [
  */
 const STRONG_EVIDENCE = new Set([
   "trace:any", "log:any", "test:failure", "err:errno", "err:e_code", "err:err_code", "err:named_colon", "err:http_status",
-  "err:db_code", "err:compiler", "err:exit", "err:quoted_message",
+  "err:db_code", "err:compiler", "err:exit", "err:quoted_message", "err:reported", "file:log",
 ]);
 
 function countMatches(text: string, pattern: RegExp): number {
@@ -266,7 +285,8 @@ function addPatternFeatures(text: string, patterns: readonly PatternFeature[], f
   return total;
 }
 
-const QUOTED_SEGMENT = /"([^"\n]{1,200})"|'([^'\n]{1,200})'|`([^`\n]{1,200})`/g;
+// A single quote next to a letter is an apostrophe ("isn't ... that's"), not the start or end of a quotation.
+const QUOTED_SEGMENT = /"([^"\n]{1,200})"|(?<![A-Za-z])'([^'\n]{1,200})'(?![A-Za-z])|`([^`\n]{1,200})`/g;
 const ERROR_WORD = new RegExp(`\\b${ERROR_WORDS}\\b`, "i");
 
 /**
@@ -297,6 +317,8 @@ function addPathFeatures(text: string, features: FeatureVector): void {
   for (const kind of kinds) features.set(`file:${kind}`, 1);
   const paths = countMatches(text, PATH);
   if (paths > 0) features.set("file:path", countToValue(paths));
+  // A saved log file ("the full log is in logs/ci-run.log") is evidence of a failure to explain.
+  if (/\b[\w@-]+\.log\b/i.test(text)) features.set("file:log", 1);
   if (/\b(?:README|CHANGELOG|CONTRIBUTING|INSTALL|UPGRADING|MIGRATION|SECURITY)\b/.test(text)) features.set("file:doc_named", 1);
   if (/\b(?:Dockerfile|Makefile|docker-compose|package\.json|go\.mod|Cargo\.toml|pyproject\.toml|requirements\.txt|Gemfile|pom\.xml|build\.gradle)\b/.test(text)) {
     features.set("file:manifest", 1);

@@ -12,6 +12,8 @@ export const RoutingExampleSchema = z.object({
   route: RouteSchema,
   domain: z.string().optional(),
   notes: z.string().optional(),
+  /** Who wrote the question: held-out accuracy by author measures how the router fares on a new writer's phrasing. */
+  author: z.string().trim().min(1).optional(),
 });
 export type RoutingExample = z.infer<typeof RoutingExampleSchema>;
 
@@ -26,6 +28,7 @@ export interface LabelledText {
   text: string;
   route: Route;
   source: "dataset" | "runlog";
+  author?: string;
 }
 
 export interface LineProblem {
@@ -71,7 +74,10 @@ function parseJsonLines<T>(file: string, schema: z.ZodType<T>): { rows: Array<{ 
 
 export function readRoutingDataset(file: string): { examples: LabelledText[]; problems: LineProblem[] } {
   const { rows, problems } = parseJsonLines(file, RoutingExampleSchema);
-  return { examples: rows.map(({ value }) => ({ text: value.text, route: value.route, source: "dataset" })), problems };
+  return {
+    examples: rows.map(({ value }) => ({ text: value.text, route: value.route, source: "dataset", ...(value.author ? { author: value.author } : {}) })),
+    problems,
+  };
 }
 
 export interface RunLogReadResult {
