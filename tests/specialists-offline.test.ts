@@ -95,6 +95,25 @@ describe("each specialist, offline", () => {
     await expectExtractive(output);
   });
 
+  it("debug searches the documentation when the code explains little, and only then", async () => {
+    // The code that returns E_SIGNATURE_EXPIRED does not say what skewSeconds means; the troubleshooting guide does.
+    const documented = await run(
+      SPECIALISTS.debug,
+      'Partner gets this from the ingest endpoint: `{"error":{"code":"E_SIGNATURE_EXPIRED","message":"signature timestamp is outside the tolerance window (300s)","details":{"skewSeconds":1043}}}` — they say they sign every request. What does skewSeconds mean here?',
+    );
+    expect(documented.toolsCalled.map((call) => call.name)).toContain("search_docs");
+    expect(documented.citations.map((c) => c.path)).toEqual(expect.arrayContaining(["src/signing/hmac.ts", "docs/troubleshooting.md"]));
+    await expectExtractive(documented);
+
+    // The worker code explains this log line: the documentation is not searched and does not crowd it out.
+    const explainedByCode = await run(
+      SPECIALISTS.debug,
+      "2026-11-21 09:31:40,118 WARNING [delivery_7] hookrelay_worker.runner: delivery dlv_x1: [E_ENDPOINT_GONE] endpoint ep_9 answered HTTP 410: gone; disabling endpoint ep_9\n\nwhy did it stop delivering?",
+    );
+    expect(explainedByCode.toolsCalled.map((call) => call.name)).not.toContain("search_docs");
+    expect(explainedByCode.citations[0]?.path).toMatch(/^worker\/hookrelay_worker\//);
+  });
+
   it.each([...Object.values(SPECIALISTS), singleAgent])("$name says not found, citing nothing, when the repository has no answer", async (agent) => {
     const output = await run(agent, "How do we shard the Kafka topics for the billing reconciliation service?");
     expect(output.notFound).toBe(true);

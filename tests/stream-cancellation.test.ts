@@ -110,6 +110,9 @@ describe("offline: a slow run", () => {
 
   it("sends heartbeat comments while it works, then its events", async () => {
     const connection = await openSse(`${served.url}/ask/stream`, { method: "POST", body: { question: GENERAL_QUESTION } });
+    // On a busy machine a heartbeat can go out before the run reaches the specialist: wait until it is
+    // working, then for a heartbeat sent while it is held.
+    await eventually(() => held.started === 1 || undefined, "the specialist to start");
     let frame = await connection.next();
     while (frame && !(frame.kind === "comment" && frame.text === "heartbeat")) frame = await connection.next();
     expect(frame).toEqual({ kind: "comment", text: "heartbeat" });
