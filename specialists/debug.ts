@@ -25,7 +25,7 @@ export const debugSpecialist: AgentDefinition = {
   purpose: "A pasted error message, exception, stack trace, failing test or log excerpt: why it happens, where it comes from, how to fix it.",
   tools: ["parse_stack_trace", "search_errors", "read_file", "search_code", "search_docs"],
   maxSteps: 6,
-  toolBudget: 3,
+  toolBudget: 4,
   vocabulary: "source",
   // A pasted log or trace is mostly noise (timestamps, paths, frames): judge relevance on what the
   // user wrote and on the error itself.

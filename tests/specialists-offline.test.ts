@@ -95,6 +95,15 @@ describe("each specialist, offline", () => {
     await expectExtractive(output);
   });
 
+  it("debug finds where a bare `Error: message` is raised (no class name, no code)", async () => {
+    const output = await run(SPECIALISTS.debug, "Startup dies with `Error: missing required environment variable DATABASE_URL` on the new box. What is it missing?");
+    expect(output.toolsCalled.map((call) => call.name)).toContain("search_errors");
+    // src/config.ts:41 raises it: `throw new ConfigError(\`missing required environment variable ${name}\`)`
+    expect(output.evidence.some((e) => e.path === "src/config.ts" && e.startLine <= 41 && e.endLine >= 41)).toBe(true);
+    expect(output.notFound).toBe(false);
+    await expectExtractive(output);
+  });
+
   it("debug searches the documentation when the code explains little, and only then", async () => {
     // The code that returns E_SIGNATURE_EXPIRED does not say what skewSeconds means; the troubleshooting guide does.
     const documented = await run(

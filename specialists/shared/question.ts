@@ -40,9 +40,9 @@ export function looksLikeTrace(text: string): boolean {
   return parseStackTrace(text).frames.length > 0;
 }
 
-/** An error code, an error class or an error-looking line ("…Error: …", "ERROR …", "panic: …"). */
+/** An error code, an error class or an error-looking line ("…Error: …", "Error: …", "ERROR …", "panic: …"). */
 export function looksLikeError(text: string): boolean {
-  return /\b[A-Z][A-Za-z0-9]*(Error|Exception)\b|\bE_[A-Z0-9_]{3,}\b|\bERR_[A-Z0-9_]+\b|\bE[A-Z]{4,}\b|\b(ERROR|FATAL|CRITICAL)\b|\bpanic:|\bfailed\b|\b[45]\d\d\b/.test(text);
+  return /\b[A-Z][A-Za-z0-9]*(Error|Exception)\b|\b(?:Error|Exception|error):\s|\bE_[A-Z0-9_]{3,}\b|\bERR_[A-Z0-9_]+\b|\bE[A-Z]{4,}\b|\b(ERROR|FATAL|CRITICAL)\b|\bpanic:|\bfailed\b|\b[45]\d\d\b/.test(text);
 }
 
 /** The question's own words with a pasted trace or log cut off: what the user asked about it. */
