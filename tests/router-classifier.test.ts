@@ -128,6 +128,8 @@ describe("feature extraction", () => {
     expect(signals("deploy hook failed: `job db-migrate failed: BackoffLimitExceeded`")).toContain("err:reported");
     expect(signals("the disk alert is firing: `node-3 disk usage 97%` what fills it?")).toContain("err:reported");
     expect(signals("Nightly build broke again, the full output is in logs/nightly-build.log")).toEqual(expect.arrayContaining(["file:log", "q:problem_with_evidence"]));
+    // `console.log` and `req.log` are members, not saved logs
+    expect(signals("Where do we console.log the request body, and is req.log used anywhere?")).not.toContain("file:log");
     // naming a status or an exception is not reporting one
     expect(signals("Which function throws QuotaExceeded when the bucket is full?")).not.toContain("err:reported");
     expect(signals("Which function throws QuotaExceeded when the bucket is full?")).not.toContain("q:problem_with_evidence");

@@ -24,7 +24,7 @@
  */
 import { tokenizeCode } from "../../../index/tokenize.js";
 
-export const FEATURE_VERSION = 3;
+export const FEATURE_VERSION = 4;
 
 const LEXICAL_VALUE = 1;
 const ENGINEERED_FEATURE_SCALE = 2;
@@ -304,6 +304,13 @@ function countQuotedErrorMessages(text: string): number {
   return count;
 }
 
+/**
+ * A log file by name: in a directory, with a hyphen, underscore or digit in its name, or one of the usual
+ * names. `console.log`, `req.log` and `this.log(...)` are members, not files.
+ */
+const LOG_FILE =
+  /(?:[\w@.-]+\/)+[\w@.-]+\.log\b(?!\s*\()|\b[\w@]*[-_\d][\w@-]*\.log\b(?!\s*\()|\b(?:error|errors|access|app|application|debug|output|build|server|system|syslog|install|test|tests|ci|crash|stderr|stdout)\.log\b(?!\s*\()/i;
+
 function addPathFeatures(text: string, features: FeatureVector): void {
   const kinds = new Set<string>();
   for (const match of text.matchAll(FILE_WITH_EXTENSION)) {
@@ -318,7 +325,7 @@ function addPathFeatures(text: string, features: FeatureVector): void {
   const paths = countMatches(text, PATH);
   if (paths > 0) features.set("file:path", countToValue(paths));
   // A saved log file ("the full log is in logs/ci-run.log") is evidence of a failure to explain.
-  if (/\b[\w@-]+\.log\b/i.test(text)) features.set("file:log", 1);
+  if (LOG_FILE.test(text)) features.set("file:log", 1);
   if (/\b(?:README|CHANGELOG|CONTRIBUTING|INSTALL|UPGRADING|MIGRATION|SECURITY)\b/.test(text)) features.set("file:doc_named", 1);
   if (/\b(?:Dockerfile|Makefile|docker-compose|package\.json|go\.mod|Cargo\.toml|pyproject\.toml|requirements\.txt|Gemfile|pom\.xml|build\.gradle)\b/.test(text)) {
     features.set("file:manifest", 1);
