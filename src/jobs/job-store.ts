@@ -211,14 +211,15 @@ export class JobStore {
     return row ? { ...toRecord(row), owner } : undefined;
   }
 
+  /** An update of a job still running under this worker's lease: it matches no row once the lease is lost. */
+  private heldJob(job: ClaimedJob) {
+    return this.db.updateTable("jobs").where("job_id", "=", job.jobId).where("lease_owner", "=", job.owner).where("status", "=", "running");
+  }
+
   /** Extends a running job's lease; says whether it is still held and whether cancellation was asked for. */
   async renewLease(job: ClaimedJob, leaseMs: number): Promise<{ held: boolean; cancelRequested: boolean }> {
-    const row = await this.db
-      .updateTable("jobs")
+    const row = await this.heldJob(job)
       .set({ lease_expires_at: this.now() + leaseMs })
-      .where("job_id", "=", job.jobId)
-      .where("lease_owner", "=", job.owner)
-      .where("status", "=", "running")
       .returning("cancel_requested")
       .executeTakeFirst();
     return { held: row !== undefined, cancelRequested: Number(row?.cancel_requested) === 1 };
@@ -227,12 +228,8 @@ export class JobStore {
   /** Adds a running job's events (and its latest step); false when the lease is no longer held. */
   async appendEvents(job: ClaimedJob, events: readonly RunEvent[], progress?: { step: string; label: string }): Promise<boolean> {
     if (events.length === 0 && !progress) return true;
-    const row = await this.db
-      .updateTable("jobs")
+    const row = await this.heldJob(job)
       .set((eb) => ({ last_seq: eb("last_seq", "+", events.length), ...(progress ? { progress_step: progress.step, progress_label: progress.label } : {}) }))
-      .where("job_id", "=", job.jobId)
-      .where("lease_owner", "=", job.owner)
-      .where("status", "=", "running")
       .returning("last_seq")
       .executeTakeFirst();
     if (!row) return false;
@@ -243,8 +240,7 @@ export class JobStore {
   /** Records how a running job ended, with its closing events; false when the lease is no longer held. */
   async finish(job: ClaimedJob, outcome: JobOutcome): Promise<boolean> {
     const events = finalEvents(outcome);
-    const row = await this.db
-      .updateTable("jobs")
+    const row = await this.heldJob(job)
       .set((eb) => ({
         status: outcome.status,
         ...(outcome.status === "succeeded" ? { result: JSON.stringify(outcome.result) } : { error: JSON.stringify(outcome.error) }),
@@ -253,9 +249,6 @@ export class JobStore {
         lease_expires_at: null,
         last_seq: eb("last_seq", "+", events.length),
       }))
-      .where("job_id", "=", job.jobId)
-      .where("lease_owner", "=", job.owner)
-      .where("status", "=", "running")
       .returning("last_seq")
       .executeTakeFirst();
     if (!row) return false;
@@ -269,12 +262,8 @@ export class JobStore {
    * for (then the job should end cancelled instead).
    */
   async release(job: ClaimedJob, reason: string): Promise<boolean> {
-    const row = await this.db
-      .updateTable("jobs")
+    const row = await this.heldJob(job)
       .set((eb) => ({ status: "queued", lease_owner: null, lease_expires_at: null, attempts: eb("attempts", "-", 1), last_seq: eb("last_seq", "+", 1) }))
-      .where("job_id", "=", job.jobId)
-      .where("lease_owner", "=", job.owner)
-      .where("status", "=", "running")
       .where("cancel_requested", "=", 0)
       .returning(["last_seq", "attempts"])
       .executeTakeFirst();
